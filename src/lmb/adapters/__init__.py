@@ -1,0 +1,1 @@
+"""Adapters implementing the application ports: SQL, HTTP clients, SMTP, fakes, simulators."""

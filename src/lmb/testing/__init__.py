@@ -1,0 +1,1 @@
+"""Public hypothesis strategies and builders for lmb domain objects."""
