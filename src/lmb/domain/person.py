@@ -83,9 +83,7 @@ class Person:
         return cls(
             insz=_field("insz", Insz.parse, insz),
             last_name=_field("last_name", lambda v: parse_name(v, what="last name"), last_name),
-            first_name=_field(
-                "first_name", lambda v: parse_name(v, what="first name"), first_name
-            ),
+            first_name=_field("first_name", lambda v: parse_name(v, what="first name"), first_name),
             postcode=_field("postcode", Postcode.parse, postcode),
             email=None if email in (None, "") else _field("email", Email.parse, email),
             mobile=None if mobile in (None, "") else _field("mobile", Mobile.parse, mobile),
@@ -114,9 +112,7 @@ class Contact:
     ) -> Contact:
         return cls(
             last_name=_field("last_name", lambda v: parse_name(v, what="last name"), last_name),
-            first_name=_field(
-                "first_name", lambda v: parse_name(v, what="first name"), first_name
-            ),
+            first_name=_field("first_name", lambda v: parse_name(v, what="first name"), first_name),
             email=_field("email", Email.parse, email),
             mobile=None if mobile in (None, "") else _field("mobile", Mobile.parse, mobile),
         )

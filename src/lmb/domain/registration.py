@@ -13,8 +13,8 @@ from lmb.domain.errors import (
     CompanionRulesBroken,
     ContactMissing,
     DuplicatePerson,
-    GroupSizeInvalid,
     GroupsDisabled,
+    GroupSizeInvalid,
     InvalidRegistration,
     RegistrationClosed,
 )
@@ -93,9 +93,7 @@ def _require_distinct(persons: Sequence[Person]) -> None:
     seen: set[str] = set()
     for index, person in enumerate(persons):
         if person.insz.digits in seen:
-            raise DuplicatePerson(
-                "the same person appears twice", field=f"persons[{index}].insz"
-            )
+            raise DuplicatePerson("the same person appears twice", field=f"persons[{index}].insz")
         seen.add(person.insz.digits)
 
 
@@ -157,9 +155,7 @@ class Registration:
     ) -> Registration:
         """R-REG-B: one person, free on the given half-days at the chosen centres."""
         _require_reachable(person, 0)
-        return cls._build(
-            id, Kind.SELF, language, [person], new_id, now, availability, centre_ids
-        )
+        return cls._build(id, Kind.SELF, language, [person], new_id, now, availability, centre_ids)
 
     @classmethod
     def for_group(
@@ -185,9 +181,7 @@ class Registration:
             )
         _require_distinct(persons)
         _require_reachable(persons[0], 0)
-        return cls._build(
-            id, Kind.GROUP, language, persons, new_id, now, availability, centre_ids
-        )
+        return cls._build(id, Kind.GROUP, language, persons, new_id, now, availability, centre_ids)
 
     @classmethod
     def as_companion(

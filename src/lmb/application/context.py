@@ -1,0 +1,113 @@
+"""What every use case is handed: the unit of work factory, clock, secrets and settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from attrs import field, frozen
+
+from lmb.application.model import AuditEntry, Message, OutboxMessage, Topic
+from lmb.application.ports import Clock, Secrets, UnitOfWork, UnitOfWorkFactory
+from lmb.domain.invitation import DEFAULT_TTL, DELIVERY_GRACE
+from lmb.domain.ranking import DEFAULT_POLICY, RankingPolicy
+
+
+@frozen
+class Settings:
+    """Behaviour switches from configuration (contract section 1)."""
+
+    public_url: str = "http://127.0.0.1:8000"
+    booking_public_url: str = "https://booking.example.invalid/"
+    invitation_ttl: dt.timedelta = DEFAULT_TTL
+    delivery_grace: dt.timedelta = DELIVERY_GRACE
+    groups_enabled: bool = True
+    sms_enabled: bool = False
+    policy: RankingPolicy = field(default=DEFAULT_POLICY)
+
+
+@frozen
+class Context:
+    uow: UnitOfWorkFactory
+    clock: Clock
+    secrets: Secrets
+    settings: Settings
+
+    def manage_url(self, registration_id: str) -> str:
+        token = self.secrets.manage_token(registration_id)
+        return f"{self.settings.public_url.rstrip('/')}/r/{token}"
+
+    async def queue(
+        self,
+        uow: UnitOfWork,
+        topic: Topic,
+        payload: dict[str, Any],
+        *,
+        now: dt.datetime,
+        registration_id: str | None = None,
+        invitation_id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> OutboxMessage:
+        message = OutboxMessage.new(
+            id=self.secrets.new_id(),
+            topic=topic,
+            payload=payload,
+            now=now,
+            idempotency_key=idempotency_key,
+            registration_id=registration_id,
+            invitation_id=invitation_id,
+        )
+        await uow.outbox.add(message)
+        return message
+
+    async def notify(
+        self,
+        uow: UnitOfWork,
+        message: Message,
+        *,
+        now: dt.datetime,
+        registration_id: str | None,
+        invitation_id: str | None = None,
+        sms: bool = False,
+    ) -> None:
+        """Queue the e-mail, and the SMS too when asked for and switched on."""
+        payload = message.to_payload()
+        if message.email:
+            await self.queue(
+                uow,
+                Topic.EMAIL,
+                payload,
+                now=now,
+                registration_id=registration_id,
+                invitation_id=invitation_id,
+            )
+        if sms and self.settings.sms_enabled and message.mobile:
+            await self.queue(
+                uow,
+                Topic.SMS,
+                payload,
+                now=now,
+                registration_id=registration_id,
+                invitation_id=invitation_id,
+            )
+
+    async def audit(
+        self,
+        uow: UnitOfWork,
+        *,
+        actor: str,
+        action: str,
+        target: str | None = None,
+        now: dt.datetime,
+        **detail: Any,
+    ) -> None:
+        await uow.audit.append(
+            AuditEntry(
+                id=self.secrets.new_id(),
+                at=now,
+                actor=actor,
+                action=action,
+                target=target,
+                detail=detail,
+            )
+        )

@@ -1,0 +1,346 @@
+"""The ports the use cases need; adapters implement them, the composition root picks them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+from attrs import frozen
+
+from lmb.application.model import (
+    AuditEntry,
+    BookingEventRecord,
+    Message,
+    OutboxMessage,
+    StaffToken,
+)
+from lmb.domain.availability import HalfDay
+from lmb.domain.centre import Centre, OpenSlot
+from lmb.domain.insz import Insz
+from lmb.domain.invitation import Invitation
+from lmb.domain.person import VaccinationCode, VcdbStatus
+from lmb.domain.ranking import Candidate
+from lmb.domain.registration import Registration
+from lmb.domain.session import Session
+
+# -- external systems --------------------------------------------------------------------
+
+
+class ExternalServiceError(Exception):
+    """Base of the errors an external-system adapter raises towards the application."""
+
+
+class ServiceUnavailable(ExternalServiceError):
+    """Down, timing out, answering 5xx, or the circuit is open: try again later."""
+
+
+class ServiceRejected(ExternalServiceError):
+    """The remote refused the request for good (4xx other than 404, or garbage)."""
+
+
+@frozen
+class EligibilityAnswer:
+    """What the VCDB says of one INSZ."""
+
+    status: VcdbStatus
+    vaccination_code: VaccinationCode | None
+    replaced_by: Insz | None = None
+
+
+@runtime_checkable
+class EligibilityService(Protocol):
+    """The vaccination code database (VCDB), R-ELIG, R-ASYNC, R-INVA-3.
+
+    - ``check``: an unknown person is ``not_eligible``; raises ServiceUnavailable when
+      the VCDB cannot answer now.
+    - ``mark_invited``: idempotent on the VCDB side.
+    """
+
+    async def check(self, insz: Insz) -> EligibilityAnswer: ...
+
+    async def mark_invited(
+        self, code: VaccinationCode, *, invited_at: dt.datetime, centre_id: str, date: dt.date
+    ) -> None: ...
+
+
+@frozen
+class InvitationReport:
+    """What the regular booking system is told of an invitation (R-INVA-2, R-NOTIFY)."""
+
+    vaccination_code: str
+    date: dt.date
+    invited_at: dt.datetime
+    centre_id: str
+    expires_at: dt.datetime | None
+
+
+@runtime_checkable
+class BookingSystem(Protocol):
+    """The regular booking system: delivered at least once, deduplicated by the key."""
+
+    async def report_invitation(
+        self, report: InvitationReport, *, idempotency_key: str
+    ) -> None: ...
+
+
+@runtime_checkable
+class Notifier(Protocol):
+    """E-mail and SMS to citizens, rendered in their language (R-NOTIFY, N-I18N).
+
+    - ``send_email``/``send_sms`` return once the mail server or SMS gateway accepted
+      the message; that moment starts an invitation's deadline.
+    - ``sms_enabled`` is False when no gateway is configured: no SMS is queued then.
+    """
+
+    @property
+    def sms_enabled(self) -> bool: ...
+
+    async def send_email(self, message: Message) -> None: ...
+
+    async def send_sms(self, message: Message) -> None: ...
+
+
+# -- time and secrets ---------------------------------------------------------------------
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """The current time, timezone-aware UTC."""
+
+    def now(self) -> dt.datetime: ...
+
+
+@runtime_checkable
+class Secrets(Protocol):
+    """Identifiers, unguessable tokens and keyed hashes.
+
+    - ``new_token``: at least 128 bits of randomness, URL-safe.
+    - ``digest``: keyed hash (HMAC) of a secret or an INSZ, stable for one key; what is
+      stored instead of the value itself for look-ups.
+    - ``manage_token``: the citizen's manage secret for a registration, derived from the
+      key so that it is never stored (only its digest is).
+    """
+
+    def new_id(self) -> str: ...
+
+    def new_token(self) -> str: ...
+
+    def digest(self, value: str) -> str: ...
+
+    def manage_token(self, registration_id: str) -> str: ...
+
+
+# -- storage ------------------------------------------------------------------------------
+
+
+class CentreRepository(Protocol):
+    async def add(self, centre: Centre) -> None: ...
+
+    async def save(self, centre: Centre) -> None: ...
+
+    async def get(self, centre_id: str) -> Centre | None: ...
+
+    async def by_short_code(self, short_code: str) -> Centre | None: ...
+
+    async def list(self, *, postcode: str | None = None) -> list[Centre]: ...
+
+
+class OpenSlotRepository(Protocol):
+    async def add(self, slot: OpenSlot) -> None: ...
+
+    async def get_for_update(self, slot_id: str) -> OpenSlot | None:
+        """The slot, locked until the unit of work ends."""
+        ...
+
+    async def save(self, slot: OpenSlot) -> None: ...
+
+    async def list_open(
+        self, *, from_date: dt.date, centre_ids: Sequence[str] | None
+    ) -> list[OpenSlot]: ...
+
+
+@frozen
+class CandidateQuery:
+    """Which units may be offered a session's seats (R-RANK selection filter)."""
+
+    centre_id: str
+    date: dt.date
+    half_days: frozenset[HalfDay]
+    now: dt.datetime
+    session_id: str
+    #: per unit size, how many of the best units of that size to return at most
+    limits: tuple[tuple[int, int], ...]
+
+
+class RegistrationRepository(Protocol):
+    """Registrations with their persons, availability and centres.
+
+    ``manage_digest`` and ``insz_digest`` are keyed hashes (see Secrets.digest).
+    """
+
+    async def add(
+        self, registration: Registration, *, manage_digest: str, insz_digests: Sequence[str]
+    ) -> None: ...
+
+    async def save(self, registration: Registration) -> None: ...
+
+    async def get(
+        self, registration_id: str, *, for_update: bool = False
+    ) -> Registration | None: ...
+
+    async def by_manage_digest(
+        self, digest: str, *, for_update: bool = False
+    ) -> Registration | None: ...
+
+    async def listed_with_insz(self, insz_digest: str) -> str | None:
+        """The id of a registration (not withdrawn) that already lists this INSZ."""
+        ...
+
+    async def by_vaccination_code(self, code: VaccinationCode) -> list[Registration]: ...
+
+    async def candidates(self, query: CandidateQuery) -> list[Candidate]:
+        """The best candidate units by DEFAULT_POLICY order, at most ``limits`` per size.
+
+        Only listed registrations that chose the centre, are free on ``date`` on one of
+        ``half_days``, are not lapsed at ``now`` and hold no invitation of this session.
+        Where the store can, the rows are locked until the unit of work ends and rows
+        locked by another unit of work are skipped, so that parallel sessions never
+        offer one person twice.
+        """
+        ...
+
+    async def due_for_lapse(self, now: dt.datetime, limit: int) -> list[str]: ...
+
+    async def due_for_reminder(self, now: dt.datetime, limit: int) -> list[str]:
+        """Listed registrations whose reminder moment passed and who got no reminder yet."""
+        ...
+
+    async def mark_reminded(self, registration_id: str, confirmed_at: dt.datetime) -> None: ...
+
+    async def pending_eligibility(self, limit: int) -> list[str]: ...
+
+    async def erase(self, registration_id: str) -> None:
+        """Remove every piece of personal data of a withdrawn registration (N-GDPR)."""
+        ...
+
+
+class SessionRepository(Protocol):
+    async def add(self, session: Session) -> None: ...
+
+    async def get(self, session_id: str, *, for_update: bool = False) -> Session | None: ...
+
+    async def save(self, session: Session) -> None: ...
+
+
+class InvitationRepository(Protocol):
+    async def add(self, invitation: Invitation) -> None: ...
+
+    async def save(self, invitation: Invitation) -> None: ...
+
+    async def get(self, invitation_id: str, *, for_update: bool = False) -> Invitation | None: ...
+
+    async def for_session(self, session_id: str) -> list[Invitation]: ...
+
+    async def for_registration(self, registration_id: str) -> list[Invitation]: ...
+
+    async def due(self, now: dt.datetime, grace: dt.timedelta, limit: int) -> list[Invitation]:
+        """Open invitations past their deadline, or never delivered within ``grace``; locked."""
+        ...
+
+    async def open_for_person(self, person_id: str) -> Invitation | None: ...
+
+    async def latest_for_person(self, person_id: str) -> Invitation | None: ...
+
+
+class OutboxRepository(Protocol):
+    """Side effects on other systems, written in the same transaction as the change."""
+
+    async def add(self, message: OutboxMessage) -> None: ...
+
+    async def save(self, message: OutboxMessage) -> None: ...
+
+    async def claim_due(
+        self, now: dt.datetime, limit: int, lease: dt.timedelta
+    ) -> list[OutboxMessage]:
+        """Pending messages whose time has come, leased to the caller until ``now + lease``.
+
+        Rows leased by another worker are skipped; a lease that ran out (a worker died)
+        makes the message due again.
+        """
+        ...
+
+    async def for_invitation(self, invitation_id: str) -> list[OutboxMessage]: ...
+
+    async def forget_registration(self, registration_id: str, at: dt.datetime) -> None:
+        """Skip the registration's pending messages and blank every payload (N-GDPR)."""
+        ...
+
+    async def counts(self) -> dict[str, int]:
+        """Messages per status (``pending``, ``delivered``, ``dead``)."""
+        ...
+
+
+class StaffTokenRepository(Protocol):
+    async def add(self, token: StaffToken) -> None: ...
+
+    async def by_digest(self, digest: str) -> StaffToken | None: ...
+
+
+class BookingEventRepository(Protocol):
+    async def add_if_new(self, event: BookingEventRecord) -> bool:
+        """Record the event; False if the same event was recorded before (idempotency)."""
+        ...
+
+
+class AuditLog(Protocol):
+    async def append(self, entry: AuditEntry) -> None: ...
+
+    async def list(self, *, limit: int = 100) -> list[AuditEntry]: ...
+
+
+@frozen
+class Summary:
+    """N-REPORT counts."""
+
+    registered: int
+    invited: int
+    groups: int
+    third_party_invitations: int
+    by_region: dict[str, int]
+    by_centre: dict[str, int]
+    by_status: dict[str, int]
+
+
+class ReportQueries(Protocol):
+    async def summary(self) -> Summary: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: rolls back unless ``commit`` was called (STYLE rule 7)."""
+
+    centres: CentreRepository
+    open_slots: OpenSlotRepository
+    registrations: RegistrationRepository
+    sessions: SessionRepository
+    invitations: InvitationRepository
+    outbox: OutboxRepository
+    staff_tokens: StaffTokenRepository
+    booking_events: BookingEventRepository
+    audit: AuditLog
+    reports: ReportQueries
+
+    async def __aenter__(self) -> UnitOfWork: ...
+
+    async def __aexit__(self, *exc_info: object) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
+@runtime_checkable
+class UnitOfWorkFactory(Protocol):
+    """Makes a fresh unit of work per use-case call."""
+
+    def __call__(self) -> UnitOfWork: ...

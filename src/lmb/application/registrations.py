@@ -1,0 +1,573 @@
+"""Registering for a last-minute invitation and managing it (R-REG-B..F, R-AVAIL, N-GDPR)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from functools import partial
+from typing import TypeVar
+
+from attrs import field, frozen
+
+from lmb.application.clock import local_today
+from lmb.application.context import Context
+from lmb.application.errors import NotFound
+from lmb.application.forms import Collector, parse_date
+from lmb.application.model import Message, MessageKind, StaffToken, Topic
+from lmb.application.ports import UnitOfWork
+from lmb.domain.availability import Availability, HalfDay, HalfDaySlot
+from lmb.domain.errors import (
+    CompanionRulesBroken,
+    InvalidRegistration,
+    ValidationFailed,
+)
+from lmb.domain.invitation import Invitation
+from lmb.domain.person import Contact, Person, VaccinationCode
+from lmb.domain.registration import (
+    Kind,
+    Language,
+    Recipient,
+    Registration,
+    Status,
+)
+
+
+@frozen
+class PersonInput:
+    insz: object = None
+    last_name: object = None
+    first_name: object = None
+    postcode: object = None
+    email: object = None
+    mobile: object = None
+
+
+@frozen
+class ContactInput:
+    last_name: object = None
+    first_name: object = None
+    email: object = None
+    mobile: object = None
+
+
+@frozen
+class AvailabilityInput:
+    date: object = None
+    half_day: object = None
+
+
+@frozen
+class Register:
+    """A registration request as received (R-REG-B..F)."""
+
+    kind: object
+    language: object
+    persons: Sequence[PersonInput]
+    centre_ids: Sequence[object] = ()
+    availability: Sequence[AvailabilityInput] = ()
+    contact: ContactInput | None = None
+    companion_of: object = None
+    invite: object = None
+
+
+@frozen
+class PersonView:
+    id: str
+    insz_masked: str
+    first_name: str
+    last_name: str
+    postcode: str
+    status: str
+
+
+@frozen
+class Receipt:
+    """The answer to a registration: the same shape whether or not it was a duplicate."""
+
+    id: str
+    status: str
+    persons: list[tuple[str, str]]
+    availability_until: dt.datetime | None
+
+
+@frozen
+class InvitationView:
+    id: str
+    status: str
+    centre_id: str | None
+    date: dt.date | None
+    start: dt.time | None
+    end: dt.time | None
+    sent_at: dt.datetime | None
+    expires_at: dt.datetime | None
+
+
+@frozen
+class RegistrationView:
+    """Everything kept about a registration, as its owner may see it (right of access)."""
+
+    id: str
+    kind: str
+    language: str
+    status: str
+    created_at: dt.datetime
+    confirmed: bool
+    persons: list[PersonView]
+    centre_ids: list[str]
+    availability: list[HalfDaySlot]
+    availability_confirmed_at: dt.datetime | None
+    availability_until: dt.datetime | None
+    contact_name: str | None
+    companion_of: str | None
+    invitations: list[InvitationView] = field(factory=list)
+
+
+def _parse_availability(
+    collector: Collector, entries: Sequence[AvailabilityInput], now: dt.datetime
+) -> Availability | None:
+    slots: list[HalfDaySlot] = []
+    for index, entry in enumerate(entries):
+        date = collector.take(f"availability[{index}].date", partial(parse_date, entry.date))
+        half = collector.take(
+            f"availability[{index}].half_day", partial(_parse_half_day, entry.half_day)
+        )
+        if date is not None and half is not None:
+            slots.append(HalfDaySlot(date, half))
+    if len(slots) != len(entries):
+        return None
+    today = local_today(now)
+    ordered = sorted(set(slots))
+
+    def declare() -> Availability:
+        try:
+            return Availability.declare(ordered, today=today, now=now)
+        except ValidationFailed as exc:
+            if exc.field and exc.field.startswith("["):
+                # Point at the entry as the citizen wrote it, not at the sorted index.
+                bad = ordered[int(exc.field[1 : exc.field.index("]")])]
+                exc.field = f"[{slots.index(bad)}].date"
+            raise
+
+    return collector.take("availability", declare)
+
+
+def _parse_half_day(value: object) -> HalfDay:
+    try:
+        return HalfDay(str(value))
+    except ValueError:
+        raise ValidationFailed("a half-day is morning, afternoon or evening") from None
+
+
+E = TypeVar("E", Kind, Language, Recipient)
+
+
+def _parse_enum(kind: type[E], value: object, what: str) -> E:
+    try:
+        return kind(str(value))
+    except ValueError:
+        allowed = ", ".join(m.value for m in kind)
+        raise ValidationFailed(f"{what} is one of {allowed}", params={"allowed": allowed}) from None
+
+
+class RegisterForList:
+    """Put persons on the list (R-REG-B..F).
+
+    - Stored ``pending``; the VCDB check is queued (R-ELIG, R-ASYNC) and the owner is
+      asked to confirm their address (not for a doctor's patient).
+    - A person already listed is not listed twice; the answer looks the same and the
+      owner on file is told by mail (no enumeration).
+    """
+
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+
+    async def __call__(self, cmd: Register, *, doctor: StaffToken | None = None) -> Receipt:
+        ctx = self._ctx
+        now = ctx.clock.now()
+        registration = await self._build(cmd, now, doctor)
+        digests = [ctx.secrets.digest(p.person.insz.digits) for p in registration.persons]
+        receipt = Receipt(
+            id=registration.id,
+            status=Status.PENDING.value,
+            persons=[(p.person.insz.masked(), "pending") for p in registration.persons],
+            availability_until=registration.availability.lapses_at
+            if registration.availability
+            else None,
+        )
+        async with ctx.uow() as uow:
+            await self._check_centres(uow, registration)
+            existing = [await uow.registrations.listed_with_insz(d) for d in digests]
+            if any(existing):
+                await self._tell_owners(uow, {e for e in existing if e}, now)
+                await uow.commit()
+                return receipt
+            await uow.registrations.add(
+                registration,
+                manage_digest=ctx.secrets.digest(ctx.secrets.manage_token(registration.id)),
+                insz_digests=digests,
+            )
+            for person in registration.persons:
+                await ctx.queue(
+                    uow,
+                    Topic.VCDB_CHECK,
+                    {"registration_id": registration.id, "person_id": person.id},
+                    now=now,
+                    registration_id=registration.id,
+                )
+            if registration.confirmed_at is None:
+                owner = registration.owner_address
+                manage_url = ctx.manage_url(registration.id)
+                await ctx.notify(
+                    uow,
+                    Message(
+                        MessageKind.CONTACT_CONFIRMATION,
+                        registration.language.value,
+                        owner.name,
+                        owner.email,
+                        owner.mobile,
+                        {"manage_url": manage_url, "confirm_url": manage_url},
+                    ),
+                    now=now,
+                    registration_id=registration.id,
+                )
+            await uow.commit()
+        return receipt
+
+    async def _build(
+        self, cmd: Register, now: dt.datetime, doctor: StaffToken | None
+    ) -> Registration:
+        ctx = self._ctx
+        c = Collector()
+        kind = c.take("kind", lambda: _parse_enum(Kind, cmd.kind, "kind"))
+        language = c.take("language", lambda: _parse_enum(Language, cmd.language, "language"))
+        persons: list[Person] = []
+        for index, raw in enumerate(cmd.persons):
+            person = c.take(
+                f"persons[{index}]",
+                partial(
+                    Person.create,
+                    insz=raw.insz,
+                    last_name=raw.last_name,
+                    first_name=raw.first_name,
+                    postcode=raw.postcode,
+                    email=raw.email,
+                    mobile=raw.mobile,
+                ),
+            )
+            if person is not None:
+                persons.append(person)
+        if not cmd.persons:
+            c.add(InvalidRegistration("give at least one person", field="persons"))
+        contact = None
+        if cmd.contact is not None:
+            raw_contact = cmd.contact
+            contact = c.take(
+                "contact",
+                lambda: Contact.create(
+                    last_name=raw_contact.last_name,
+                    first_name=raw_contact.first_name,
+                    email=raw_contact.email,
+                    mobile=raw_contact.mobile,
+                ),
+            )
+        availability = _parse_availability(c, cmd.availability, now)
+        centre_ids = [str(x) for x in cmd.centre_ids if isinstance(x, str)]
+        if len(centre_ids) != len(cmd.centre_ids):
+            c.add(ValidationFailed("centre ids are strings", field="centre_ids"))
+        companion_of = None
+        if kind is Kind.COMPANION:
+            if cmd.companion_of in (None, ""):
+                c.add(CompanionRulesBroken("give the booked person's code", field="companion_of"))
+            else:
+                companion_of = c.take(
+                    "companion_of", lambda: VaccinationCode.parse(cmd.companion_of)
+                )
+        recipient = None
+        if kind is Kind.PATIENT:
+            recipient = c.take(
+                "invite", lambda: _parse_enum(Recipient, cmd.invite or "patient", "invite")
+            )
+            if doctor is None:
+                c.add(InvalidRegistration("only a doctor registers a patient", field="kind"))
+        if kind is Kind.OPEN_SLOT:
+            c.add(ValidationFailed("claim an open slot through its own address", field="kind"))
+        if kind is Kind.THIRD_PARTY and cmd.contact is None:
+            c.add(InvalidRegistration("say who registers these persons", field="contact"))
+        if kind in (Kind.SELF, Kind.COMPANION, Kind.PATIENT) and len(cmd.persons) != 1:
+            c.add(InvalidRegistration("give exactly one person", field="persons"))
+        c.raise_if_any()
+        assert kind is not None and language is not None and availability is not None
+        new_id = ctx.secrets.new_id
+        the_id, the_language, the_availability = new_id(), language, availability
+
+        def build() -> Registration:
+            match kind:
+                case Kind.SELF:
+                    return Registration.for_self(
+                        id=the_id,
+                        new_id=new_id,
+                        person=persons[0],
+                        language=the_language,
+                        centre_ids=centre_ids,
+                        availability=the_availability,
+                        now=now,
+                    )
+                case Kind.GROUP:
+                    return Registration.for_group(
+                        id=the_id,
+                        new_id=new_id,
+                        persons=persons,
+                        language=the_language,
+                        centre_ids=centre_ids,
+                        availability=the_availability,
+                        now=now,
+                        groups_enabled=ctx.settings.groups_enabled,
+                    )
+                case Kind.COMPANION:
+                    assert companion_of is not None
+                    return Registration.as_companion(
+                        id=the_id,
+                        new_id=new_id,
+                        person=persons[0],
+                        language=the_language,
+                        centre_ids=centre_ids,
+                        availability=the_availability,
+                        companion_of=companion_of.value,
+                        now=now,
+                    )
+                case Kind.THIRD_PARTY:
+                    assert contact is not None
+                    return Registration.for_third_parties(
+                        id=the_id,
+                        new_id=new_id,
+                        persons=persons,
+                        contact=contact,
+                        language=the_language,
+                        centre_ids=centre_ids,
+                        availability=the_availability,
+                        now=now,
+                    )
+                case _:
+                    assert doctor is not None and recipient is not None
+                    return Registration.for_patient(
+                        id=the_id,
+                        new_id=new_id,
+                        person=persons[0],
+                        doctor_id=doctor.id,
+                        recipient=recipient,
+                        contact=contact,
+                        language=the_language,
+                        centre_ids=centre_ids,
+                        availability=the_availability,
+                        now=now,
+                    )
+
+        built = c.take("", build)
+        c.raise_if_any()
+        assert built is not None
+        return built
+
+    async def _check_centres(self, uow: UnitOfWork, registration: Registration) -> None:
+        c = Collector()
+        for index, centre_id in enumerate(sorted(registration.centre_ids)):
+            if await uow.centres.get(centre_id) is None:
+                c.add(InvalidRegistration("unknown centre", field=f"centre_ids[{index}]"))
+        c.raise_if_any()
+
+    async def _tell_owners(self, uow: UnitOfWork, ids: set[str], now: dt.datetime) -> None:
+        for registration_id in sorted(ids):
+            existing = await uow.registrations.get(registration_id)
+            if existing is None:
+                continue
+            owner = existing.owner_address
+            await self._ctx.notify(
+                uow,
+                Message(
+                    MessageKind.DUPLICATE_NOTICE,
+                    existing.language.value,
+                    owner.name,
+                    owner.email,
+                    owner.mobile,
+                    {"manage_url": self._ctx.manage_url(existing.id)},
+                ),
+                now=now,
+                registration_id=existing.id,
+            )
+
+
+class ManageRegistration:
+    """What a citizen does with their manage link: see, confirm, change, withdraw."""
+
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+
+    async def _load(self, uow: UnitOfWork, token: str, *, for_update: bool) -> Registration:
+        if not token or len(token) > 200:
+            raise NotFound("no registration for this link")
+        digest = self._ctx.secrets.digest(token)
+        registration = await uow.registrations.by_manage_digest(digest, for_update=for_update)
+        if registration is None:
+            raise NotFound("no registration for this link")
+        return registration
+
+    async def view(self, token: str) -> RegistrationView:
+        async with self._ctx.uow() as uow:
+            registration = await self._load(uow, token, for_update=False)
+            invitations = await uow.invitations.for_registration(registration.id)
+            views = [await self._invitation_view(uow, i) for i in invitations]
+        return _view(registration, views)
+
+    async def confirm(self, token: str) -> RegistrationView:
+        """The owner's address works; listed once someone is eligible too."""
+        ctx = self._ctx
+        now = ctx.clock.now()
+        async with ctx.uow() as uow:
+            registration = await self._load(uow, token, for_update=True)
+            was = registration.status
+            registration.confirm_contact(now)
+            await uow.registrations.save(registration)
+            await announce_status_change(ctx, uow, registration, was, now)
+            await uow.commit()
+        return await self.view(token)
+
+    async def replace_availability(
+        self, token: str, entries: Sequence[AvailabilityInput]
+    ) -> RegistrationView:
+        """R-AVAIL: new half-days, confirmed again for 14 days."""
+        ctx = self._ctx
+        now = ctx.clock.now()
+        c = Collector()
+        availability = _parse_availability(c, entries, now)
+        c.raise_if_any()
+        assert availability is not None
+        async with ctx.uow() as uow:
+            registration = await self._load(uow, token, for_update=True)
+            was = registration.status
+            c.take("", partial(registration.replace_availability, availability, now))
+            c.raise_if_any()
+            await uow.registrations.save(registration)
+            await announce_status_change(ctx, uow, registration, was, now)
+            await uow.commit()
+        return await self.view(token)
+
+    async def withdraw(self, token: str) -> None:
+        """N-GDPR: withdraw and erase; an open invitation's seats pass on."""
+        from lmb.application.sessions import release_and_refill
+
+        ctx = self._ctx
+        now = ctx.clock.now()
+        async with ctx.uow() as uow:
+            registration = await self._load(uow, token, for_update=True)
+            if registration.withdrawn_at is not None:
+                await uow.commit()
+                return
+            owner = registration.owner_address
+            language = registration.language.value
+            open_invitations = [
+                i for i in await uow.invitations.for_registration(registration.id) if i.is_open
+            ]
+            for invitation in open_invitations:
+                invitation.cancel(now)
+                await uow.invitations.save(invitation)
+            registration.withdraw(now)
+            await uow.registrations.save(registration)
+            await uow.registrations.erase(registration.id)
+            await uow.outbox.forget_registration(registration.id, now)
+            await ctx.notify(
+                uow,
+                Message(
+                    MessageKind.WITHDRAWAL_CONFIRMED,
+                    language,
+                    owner.name,
+                    owner.email,
+                    None,
+                    {"manage_url": ctx.manage_url(registration.id)},
+                ),
+                now=now,
+                registration_id=None,
+            )
+            for invitation in open_invitations:
+                await release_and_refill(ctx, uow, invitation, now, release=False)
+            await uow.commit()
+
+    async def _invitation_view(self, uow: UnitOfWork, invitation: Invitation) -> InvitationView:
+        centre_id = date = start = end = None
+        if invitation.session_id:
+            session = await uow.sessions.get(invitation.session_id)
+            if session:
+                centre_id, date, start, end = (
+                    session.centre_id,
+                    session.date,
+                    session.start,
+                    session.end,
+                )
+        return InvitationView(
+            id=invitation.id,
+            status=invitation.status.value,
+            centre_id=centre_id,
+            date=date,
+            start=start,
+            end=end,
+            sent_at=invitation.sent_at,
+            expires_at=invitation.expires_at,
+        )
+
+
+def _view(registration: Registration, invitations: list[InvitationView]) -> RegistrationView:
+    availability = registration.availability
+    contact = registration.contact
+    return RegistrationView(
+        id=registration.id,
+        kind=registration.kind.value,
+        language=registration.language.value,
+        status=registration.status.value,
+        created_at=registration.created_at,
+        confirmed=registration.confirmed_at is not None,
+        persons=[
+            PersonView(
+                id=p.id,
+                insz_masked=p.person.insz.masked(),
+                first_name=p.person.first_name,
+                last_name=p.person.last_name,
+                postcode=p.person.postcode.code,
+                status=p.status.value,
+            )
+            for p in registration.persons
+        ],
+        centre_ids=sorted(registration.centre_ids),
+        availability=sorted(availability.slots) if availability else [],
+        availability_confirmed_at=availability.confirmed_at if availability else None,
+        availability_until=availability.lapses_at if availability else None,
+        contact_name=f"{contact.first_name} {contact.last_name}" if contact else None,
+        companion_of=registration.companion_of,
+        invitations=invitations,
+    )
+
+
+async def announce_status_change(
+    ctx: Context,
+    uow: UnitOfWork,
+    registration: Registration,
+    was: Status,
+    now: dt.datetime,
+) -> None:
+    """Tell the owner when their registration becomes listed or turns out ineligible."""
+    now_status = registration.status
+    if now_status == was or now_status not in (Status.ACTIVE, Status.INELIGIBLE):
+        return
+    if now_status is Status.ACTIVE and was not in (Status.PENDING, Status.LAPSED):
+        return
+    owner = registration.owner_address
+    data: dict[str, object] = {"manage_url": ctx.manage_url(registration.id)}
+    if now_status is Status.ACTIVE:
+        kind = MessageKind.REGISTRATION_LISTED
+        if registration.availability is not None:
+            data["availability_until"] = registration.availability.lapses_at.isoformat()
+    else:
+        kind = MessageKind.REGISTRATION_INELIGIBLE
+    await ctx.notify(
+        uow,
+        Message(kind, registration.language.value, owner.name, owner.email, owner.mobile, data),
+        now=now,
+        registration_id=registration.id,
+    )
