@@ -136,17 +136,9 @@ def _parse_availability(
     if len(slots) != len(entries):
         return None
     today = local_today(now)
-    ordered = sorted(set(slots))
 
     def declare() -> Availability:
-        try:
-            return Availability.declare(ordered, today=today, now=now)
-        except ValidationFailed as exc:
-            if exc.field and exc.field.startswith("["):
-                # Point at the entry as the citizen wrote it, not at the sorted index.
-                bad = ordered[int(exc.field[1 : exc.field.index("]")])]
-                exc.field = f"[{slots.index(bad)}].date"
-            raise
+        return Availability.declare(slots, today=today, now=now)
 
     return collector.take("availability", declare)
 

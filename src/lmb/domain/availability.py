@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from collections.abc import Iterable
 
-from attrs import frozen
+from attrs import field, frozen
 
 from lmb.domain.errors import AvailabilityEmpty, AvailabilityOutOfHorizon
 
@@ -45,12 +45,17 @@ _BOUNDS = {
 }
 
 
+def _chronological(half_day: HalfDay) -> dt.time:
+    return half_day.start
+
+
 @frozen(order=True)
 class HalfDaySlot:
-    """One half-day on one date."""
+    """One half-day on one date; slots sort by date, then morning, afternoon, evening."""
 
     date: dt.date
-    half_day: HalfDay
+    # A StrEnum would otherwise sort alphabetically: afternoon, evening, morning.
+    half_day: HalfDay = field(order=_chronological)
 
     def __str__(self) -> str:
         return f"{self.date.isoformat()} {self.half_day.value}"
@@ -82,18 +87,19 @@ class Availability:
         AvailabilityEmpty: no half-day given.
         AvailabilityOutOfHorizon: a date in the past or beyond the horizon.
         """
-        merged = frozenset(slots)
-        if not merged:
+        given = list(slots)
+        if not given:
             raise AvailabilityEmpty("give at least one half-day")
         last = today + dt.timedelta(days=HORIZON_DAYS)
-        for index, slot in enumerate(sorted(merged)):
+        # The index is the slot's position as given, so the field points at the entry.
+        for index, slot in enumerate(given):
             if not today <= slot.date <= last:
                 raise AvailabilityOutOfHorizon(
                     "availability runs from today to 14 days ahead",
                     field=f"[{index}].date",
                     params={"days": HORIZON_DAYS, "first": today, "last": last},
                 )
-        return cls(merged, now)
+        return cls(frozenset(given), now)
 
     @property
     def lapses_at(self) -> dt.datetime:

@@ -108,6 +108,8 @@ class RankingPolicy:
         seats than are left is passed over for the next that fits. No person is taken
         twice. Runs in O(M log N): a unit of size s can only be chosen among the best
         ``seats // s`` units of that size, so only those are kept (in a heap per size).
+        A unit passed over because one of its persons was already taken does not
+        count towards that bound, so then the shortlist is widened and walked again.
         """
         if seats <= 0:
             return []
@@ -115,22 +117,41 @@ class RankingPolicy:
         for candidate in candidates:
             if 0 < candidate.seats <= seats:
                 by_size[candidate.seats].append(candidate)
-        shortlist: list[Candidate] = []
-        for size, pool in by_size.items():
-            shortlist.extend(heapq.nsmallest(seats // size, pool, key=self.key))
-        shortlist.sort(key=self.key)
+        keep = {size: seats // size for size in by_size}
+        while True:
+            shortlist: list[Candidate] = []
+            for size, pool in by_size.items():
+                shortlist.extend(heapq.nsmallest(keep[size], pool, key=self.key))
+            shortlist.sort(key=self.key)
+            chosen, overlapping = self._walk(shortlist, seats)
+            wider = {
+                size: seats // size + count
+                for size, count in overlapping.items()
+                if keep[size] < seats // size + count and keep[size] < len(by_size[size])
+            }
+            if not wider:
+                return chosen
+            keep.update(wider)
+
+    @staticmethod
+    def _walk(shortlist: list[Candidate], seats: int) -> tuple[list[Candidate], dict[int, int]]:
+        """Greedy walk; also counts, per size, the units passed over for a taken person."""
         chosen: list[Candidate] = []
+        overlapping: dict[int, int] = defaultdict(int)
         taken: set[str] = set()
         left = seats
         for candidate in shortlist:
             if left == 0:
                 break
-            if candidate.seats > left or taken.intersection(candidate.person_ids):
+            if candidate.seats > left:
+                continue
+            if taken.intersection(candidate.person_ids):
+                overlapping[candidate.seats] += 1
                 continue
             chosen.append(candidate)
             taken.update(candidate.person_ids)
             left -= candidate.seats
-        return chosen
+        return chosen, overlapping
 
 
 #: R-RANK as written: companions first, then oldest first, then first listed.

@@ -32,6 +32,10 @@ MAX_GROUP = 4
 MAX_THIRD_PARTIES = 10
 MAX_CENTRES = 10
 
+# A group is offered whole or not at all: not before every member was checked, and
+# not to the members left over once part of it holds or used an invitation.
+_GROUP_WAITS_OR_DONE = frozenset({PersonStatus.PENDING, PersonStatus.INVITED, PersonStatus.BOOKED})
+
 
 class Kind(enum.StrEnum):
     """The situations of R-REG: A is ``open_slot``, B-F the others."""
@@ -363,8 +367,9 @@ class Registration:
     def units(self) -> list[tuple[str, ...]]:
         """The candidate units waiting for an invitation, as tuples of person ids.
 
-        A group is one unit of its eligible members, never split; third parties are
-        one unit each; the other kinds have a single person.
+        A group is one unit of its eligible members, never split: it waits while a
+        member's VCDB answer is pending and is done once invited or booked (R-ELIG).
+        Third parties are one unit each; the other kinds have a single person.
         """
         if not self.is_listable:
             return []
@@ -372,7 +377,7 @@ class Registration:
         if not eligible:
             return []
         if self.kind is Kind.GROUP:
-            if any(p.status is PersonStatus.INVITED for p in self.persons):
+            if any(p.status in _GROUP_WAITS_OR_DONE for p in self.persons):
                 return []
             return [tuple(eligible)]
         return [(pid,) for pid in eligible]

@@ -1,0 +1,1 @@
+"""Benchmarks; run them from the repository root (``python -m bench.bench_ranking``)."""

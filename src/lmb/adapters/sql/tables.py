@@ -1,0 +1,324 @@
+"""The relational schema: SQLAlchemy Core tables on one ``metadata`` (no ORM mapping).
+
+Mapping to and from the domain lives in ``lmb.adapters.sql.mappers``; the Alembic
+revisions in ``migrations/versions`` create exactly these tables (a test compares them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UtcDateTime(sa.TypeDecorator[dt.datetime]):
+    """A point in time, stored as UTC and always read back timezone-aware UTC.
+
+    PostgreSQL keeps ``timestamptz``; SQLite has no time zones, so the value is stored
+    as naive UTC and the zone put back on reading. Naive datetimes are refused.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("naive datetimes are not stored: give a timezone-aware one")
+        utc = value.astimezone(dt.UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+def _id(name: str, **kwargs: object) -> sa.Column[str]:
+    return sa.Column(name, sa.String(), **kwargs)  # type: ignore[arg-type]
+
+
+def _cascade_to(target: str) -> sa.ForeignKey:
+    return sa.ForeignKey(target, ondelete="CASCADE")
+
+
+# -- centres and their free slots -------------------------------------------------------
+
+centres = sa.Table(
+    "centres",
+    metadata,
+    _id("id", primary_key=True),
+    sa.Column("name", sa.String(), nullable=False),
+    sa.Column("short_code", sa.String(4), nullable=False, unique=True),
+    sa.Column("region", sa.String(3), nullable=False),
+    sa.Column("address", sa.String(), nullable=False),
+    sa.Column("phone", sa.String(), nullable=True),
+)
+
+centre_postcodes = sa.Table(
+    "centre_postcodes",
+    metadata,
+    sa.Column("centre_id", sa.String(), _cascade_to("centres.id"), primary_key=True),
+    sa.Column("postcode", sa.String(4), primary_key=True),
+    sa.Index("ix_centre_postcodes_postcode", "postcode"),
+)
+
+open_slots = sa.Table(
+    "open_slots",
+    metadata,
+    _id("id", primary_key=True),
+    sa.Column("centre_id", sa.String(), nullable=False),
+    sa.Column("date", sa.Date(), nullable=False),
+    sa.Column("start", sa.Time(), nullable=False),
+    sa.Column("end", sa.Time(), nullable=False),
+    sa.Column("slots", sa.Integer(), nullable=False),
+    sa.Column("claimed", sa.Integer(), nullable=False),
+    sa.Index("ix_open_slots_date_centre_id", "date", "centre_id"),
+)
+
+# -- registrations ---------------------------------------------------------------------
+
+registrations = sa.Table(
+    "registrations",
+    metadata,
+    _id("id", primary_key=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("language", sa.String(2), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("confirmed_at", UtcDateTime(), nullable=True),
+    sa.Column("listed_at", UtcDateTime(), nullable=True),
+    sa.Column("lapsed", sa.Boolean(), nullable=False),
+    sa.Column("withdrawn_at", UtcDateTime(), nullable=True),
+    #: set by ``erase``: later messages of this registration lose their payload
+    sa.Column("erased", sa.Boolean(), nullable=False),
+    sa.Column("manage_digest", sa.String(), nullable=False, unique=True),
+    sa.Column("recipient", sa.String(10), nullable=False),
+    sa.Column("doctor_id", sa.String(), nullable=True),
+    sa.Column("open_slot_id", sa.String(), nullable=True),
+    # personal data, through the FieldCipher
+    sa.Column("companion_of", sa.Text(), nullable=True),
+    sa.Column("contact_last_name", sa.Text(), nullable=True),
+    sa.Column("contact_first_name", sa.Text(), nullable=True),
+    sa.Column("contact_email", sa.Text(), nullable=True),
+    sa.Column("contact_mobile", sa.Text(), nullable=True),
+    # availability: NULL confirmed_at means none (a claimed free slot)
+    sa.Column("availability_confirmed_at", UtcDateTime(), nullable=True),
+    sa.Column("lapses_at", UtcDateTime(), nullable=True),
+    sa.Column("reminder_at", UtcDateTime(), nullable=True),
+    #: the confirmation the last reminder was sent for
+    sa.Column("reminded_for", UtcDateTime(), nullable=True),
+    sa.Index("ix_registrations_status", "status"),
+    sa.Index("ix_registrations_lapses_at", "lapses_at"),
+    sa.Index("ix_registrations_reminder_at", "reminder_at"),
+)
+
+registration_centres = sa.Table(
+    "registration_centres",
+    metadata,
+    sa.Column(
+        "registration_id", sa.String(), _cascade_to("registrations.id"), primary_key=True
+    ),
+    sa.Column("centre_id", sa.String(), primary_key=True),
+    sa.Index("ix_registration_centres_centre_id", "centre_id"),
+)
+
+availability = sa.Table(
+    "availability",
+    metadata,
+    sa.Column(
+        "registration_id", sa.String(), _cascade_to("registrations.id"), primary_key=True
+    ),
+    sa.Column("date", sa.Date(), primary_key=True),
+    sa.Column("half_day", sa.String(10), primary_key=True),
+    sa.Index("ix_availability_date_half_day", "date", "half_day"),
+)
+
+persons = sa.Table(
+    "persons",
+    metadata,
+    _id("id", primary_key=True),
+    sa.Column("registration_id", sa.String(), _cascade_to("registrations.id"), nullable=False),
+    sa.Column("position", sa.Integer(), nullable=False),
+    sa.Column("insz_digest", sa.String(), nullable=True),
+    # personal data, through the FieldCipher
+    sa.Column("insz", sa.Text(), nullable=False),
+    sa.Column("last_name", sa.Text(), nullable=False),
+    sa.Column("first_name", sa.Text(), nullable=False),
+    sa.Column("email", sa.Text(), nullable=True),
+    sa.Column("mobile", sa.Text(), nullable=True),
+    sa.Column("vaccination_code", sa.Text(), nullable=True),
+    #: FieldCipher.index of the code, for look-ups by booking events
+    sa.Column("vaccination_code_index", sa.String(), nullable=True),
+    sa.Column("postcode", sa.String(4), nullable=False),
+    sa.Column("region", sa.String(3), nullable=False),
+    sa.Column("birth_key", sa.Integer(), nullable=False),
+    sa.Column("vcdb_status", sa.String(20), nullable=True),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.UniqueConstraint("registration_id", "position"),
+    sa.Index("ix_persons_insz_digest", "insz_digest"),
+    sa.Index("ix_persons_vaccination_code_index", "vaccination_code_index"),
+    sa.Index("ix_persons_status", "status"),
+)
+
+#: Derived from ``Registration.units()`` on every add/save: the units waiting for an
+#: invitation, with their ranking keys, so that candidate selection walks an index.
+candidate_units = sa.Table(
+    "candidate_units",
+    metadata,
+    sa.Column("unit_key", sa.Text(), primary_key=True),
+    sa.Column("registration_id", sa.String(), _cascade_to("registrations.id"), nullable=False),
+    #: JSON array of the person ids, in unit order
+    sa.Column("person_ids", sa.Text(), nullable=False),
+    sa.Column("seats", sa.Integer(), nullable=False),
+    #: CompanionsFirst's key: 0 for a companion, 1 for everyone else
+    sa.Column("rank_class", sa.SmallInteger(), nullable=False),
+    sa.Column("birth_key", sa.Integer(), nullable=False),
+    sa.Column("listed_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_candidate_units_registration_id", "registration_id"),
+    sa.Index(
+        "ix_candidate_units_rank",
+        "seats",
+        "rank_class",
+        "birth_key",
+        "listed_at",
+        "registration_id",
+        "unit_key",
+    ),
+)
+
+candidate_unit_members = sa.Table(
+    "candidate_unit_members",
+    metadata,
+    sa.Column("unit_key", sa.Text(), _cascade_to("candidate_units.unit_key"), primary_key=True),
+    sa.Column("person_id", sa.String(), primary_key=True),
+)
+
+# -- sessions and invitations ------------------------------------------------------------
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    _id("id", primary_key=True),
+    sa.Column("centre_id", sa.String(), nullable=False),
+    sa.Column("date", sa.Date(), nullable=False),
+    sa.Column("start", sa.Time(), nullable=False),
+    sa.Column("end", sa.Time(), nullable=False),
+    sa.Column("slots", sa.Integer(), nullable=False),
+    sa.Column("opened_at", UtcDateTime(), nullable=False),
+    sa.Column("opened_by", sa.String(), nullable=True),
+    sa.Index("ix_sessions_centre_id_date", "centre_id", "date"),
+)
+
+invitations = sa.Table(
+    "invitations",
+    metadata,
+    _id("id", primary_key=True),
+    #: insertion order, the tie-break after ``created_at``
+    sa.Column("seq", sa.Integer(), nullable=False),
+    sa.Column("registration_id", sa.String(), nullable=False),
+    sa.Column("session_id", sa.String(), nullable=True),
+    sa.Column("open_slot_id", sa.String(), nullable=True),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("sent_at", UtcDateTime(), nullable=True),
+    sa.Column("expires_at", UtcDateTime(), nullable=True),
+    sa.Column("closed_at", UtcDateTime(), nullable=True),
+    sa.Column("late_booked_at", UtcDateTime(), nullable=True),
+    sa.Index("ix_invitations_registration_id", "registration_id"),
+    sa.Index("ix_invitations_session_id", "session_id"),
+    sa.Index("ix_invitations_status_expires_at", "status", "expires_at"),
+    sa.Index("ix_invitations_status_created_at", "status", "created_at"),
+)
+
+invitation_persons = sa.Table(
+    "invitation_persons",
+    metadata,
+    sa.Column("invitation_id", sa.String(), _cascade_to("invitations.id"), primary_key=True),
+    sa.Column("position", sa.Integer(), primary_key=True),
+    sa.Column("person_id", sa.String(), nullable=False),
+    sa.Column("session_id", sa.String(), nullable=True),
+    sa.Index("ix_invitation_persons_person_id", "person_id"),
+    sa.Index("ix_invitation_persons_session_id_person_id", "session_id", "person_id"),
+)
+
+# -- side effects, staff, events, audit ------------------------------------------------
+
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    _id("id", primary_key=True),
+    sa.Column("topic", sa.String(30), nullable=False),
+    #: JSON, through the FieldCipher (messages carry names and addresses)
+    sa.Column("payload", sa.Text(), nullable=False),
+    sa.Column("idempotency_key", sa.String(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("next_attempt_at", UtcDateTime(), nullable=False),
+    sa.Column("registration_id", sa.String(), nullable=True),
+    sa.Column("invitation_id", sa.String(), nullable=True),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("attempts", sa.Integer(), nullable=False),
+    sa.Column("last_error", sa.Text(), nullable=True),
+    sa.Column("delivered_at", UtcDateTime(), nullable=True),
+    #: a worker holds the message until then; NULL when nobody does
+    sa.Column("lease_until", UtcDateTime(), nullable=True),
+    sa.Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+    sa.Index("ix_outbox_registration_id", "registration_id"),
+    sa.Index("ix_outbox_invitation_id", "invitation_id"),
+)
+
+staff_tokens = sa.Table(
+    "staff_tokens",
+    metadata,
+    _id("id", primary_key=True),
+    sa.Column("digest", sa.String(), nullable=False, unique=True),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("name", sa.String(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("centre_ids", sa.JSON(), nullable=False),
+    sa.Column("nihdi_number", sa.String(), nullable=True),
+    sa.Column("revoked_at", UtcDateTime(), nullable=True),
+)
+
+booking_events = sa.Table(
+    "booking_events",
+    metadata,
+    sa.Column("key", sa.String(), primary_key=True),
+    sa.Column("code_digest", sa.String(), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.Column("received_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_booking_events_code_digest", "code_digest"),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("seq", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column("id", sa.String(), nullable=False, unique=True),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.Column("actor", sa.String(), nullable=False),
+    sa.Column("action", sa.String(), nullable=False),
+    sa.Column("target", sa.String(), nullable=True),
+    sa.Column("detail", sa.JSON(), nullable=False),
+    sa.Index("ix_audit_log_at", "at"),
+)
+
+#: Every table, children after parents (for clearing them in tests and tools).
+ALL_TABLES: tuple[sa.Table, ...] = tuple(metadata.sorted_tables)
