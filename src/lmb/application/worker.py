@@ -111,12 +111,18 @@ class Worker:
         if message.invitation_id is not None:
             async with ctx.uow() as uow:
                 invitation = await uow.invitations.get(message.invitation_id)
-                if invitation is None or not invitation.is_open:
-                    message.skipped(ctx.clock.now(), "invitation closed before delivery")
+                handed_at = ctx.clock.now()
+                if (
+                    invitation is None
+                    or not invitation.is_open
+                    or invitation.is_due(handed_at, ctx.settings.delivery_grace)
+                ):
+                    # Closed, or its slot passes on for want of delivery: a citizen never
+                    # gets an invitation whose deadline has (nearly) passed.
+                    message.skipped(handed_at, "invitation closed before delivery")
                     await uow.outbox.save(message)
                     await uow.commit()
                     return
-                handed_at = ctx.clock.now()
                 deadline = invitation.expires_at or handed_at + ctx.settings.invitation_ttl
             outgoing = outgoing.with_data(deadline=deadline.isoformat())
         if message.topic is Topic.EMAIL:

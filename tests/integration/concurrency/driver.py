@@ -21,9 +21,7 @@ async def open_sessions(url: str, spec: str) -> None:
     try:
         admin = await runtime.services.staff.authenticate("x") or _admin(runtime)
         commands = [OpenSessionCommand(**c) for c in json.loads(spec)]
-        results = await asyncio.gather(
-            *(runtime.services.open_session(c, admin) for c in commands)
-        )
+        results = await asyncio.gather(*(runtime.services.open_session(c, admin) for c in commands))
         print(json.dumps([r.id for r in results]))
     finally:
         await runtime.aclose()

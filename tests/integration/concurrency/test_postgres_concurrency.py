@@ -89,7 +89,12 @@ async def test_parallel_sessions_never_invite_anyone_twice() -> None:
                     language="nl",
                     persons=[
                         PersonInput(
-                            insz.digits, "Peeters", f"P{n}", "9000", f"p{n}@example.be", "0470123456"
+                            insz.digits,
+                            "Peeters",
+                            f"P{n}",
+                            "9000",
+                            f"p{n}@example.be",
+                            "0470123456",
                         )
                     ],
                     centre_ids=centres[n % 2 : n % 2 + 3],
@@ -101,8 +106,13 @@ async def test_parallel_sessions_never_invite_anyone_twice() -> None:
             await services.worker.run_once()
 
         specs = [
-            {"centre_id": centres[i % 4], "date": today.isoformat(), "start": "17:00",
-             "end": "20:00", "slots": 3 + i % 4}
+            {
+                "centre_id": centres[i % 4],
+                "date": today.isoformat(),
+                "start": "17:00",
+                "end": "20:00",
+                "slots": 3 + i % 4,
+            }
             for i in range(20)
         ]
         openers = [_run("sessions", url, json.dumps(specs[k::2])) for k in range(2)]

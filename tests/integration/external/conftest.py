@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-
 from tests.integration.external.servers import FakeClock, FakeRemote, HttpServerThread, Sleeps
 
 

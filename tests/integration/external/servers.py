@@ -23,8 +23,7 @@ from typing import Any
 
 import uvicorn
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
-from aiosmtpd.smtp import SMTP as SmtpServer
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from attrs import define, field
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -119,7 +118,8 @@ class FakeRemote:
         behaviour = self.script.popleft() if self.script else self.default
         if behaviour == HANG:
             deadline = time.monotonic() + 5
-            while not self.released and time.monotonic() < deadline:
+            # The flag is set from the test's thread: an asyncio.Event would not do.
+            while not self.released and time.monotonic() < deadline:  # noqa: ASYNC110
                 await asyncio.sleep(0.02)
             return
         reply = behaviour if isinstance(behaviour, Reply) else self._contract(recorded)
@@ -241,7 +241,7 @@ class SmtpSink:
 
     async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
         self,
-        server: SmtpServer,
+        server: SMTP,
         session: Session,
         envelope: Envelope,
         address: str,
@@ -253,7 +253,7 @@ class SmtpSink:
         return "250 OK"
 
     async def handle_DATA(  # noqa: N802 - aiosmtpd's hook name
-        self, server: SmtpServer, session: Session, envelope: Envelope
+        self, server: SMTP, session: Session, envelope: Envelope
     ) -> str:
         self.envelopes.append(envelope)
         return "250 Message accepted for delivery"
@@ -268,7 +268,7 @@ def start_smtp(sink: SmtpSink, **kwargs: Any) -> Controller:
 
 def authenticator(user: str, password: str) -> Callable[..., AuthResult]:
     def check(
-        server: SmtpServer, session: Session, envelope: Envelope, mechanism: str, data: Any
+        server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
     ) -> AuthResult:
         ok = (
             isinstance(data, LoginPassword)

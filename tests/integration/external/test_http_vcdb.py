@@ -1,4 +1,4 @@
-"""The VCDB adapter against a real HTTP server (contract section 3; R-ELIG, R-INVA-3, C-REGISTRY)."""
+"""The VCDB adapter against a real HTTP server (section 3; R-ELIG, R-INVA-3, C-REGISTRY)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,6 @@ import time
 from collections.abc import AsyncIterator
 
 import pytest
-
-from lmb.adapters.http import HttpSettings, HttpVcdb
-from lmb.application.ports import EligibilityAnswer, ServiceRejected, ServiceUnavailable
-from lmb.domain.person import VaccinationCode, VcdbStatus
-from lmb.testing.builders import an_insz
 from tests.integration.external.servers import (
     HANG,
     TOKEN,
@@ -22,6 +17,11 @@ from tests.integration.external.servers import (
     Sleeps,
     free_port,
 )
+
+from lmb.adapters.http import HttpSettings, HttpVcdb
+from lmb.application.ports import EligibilityAnswer, ServiceRejected, ServiceUnavailable
+from lmb.domain.person import VaccinationCode, VcdbStatus
+from lmb.testing.builders import an_insz
 
 JAN = an_insz(dt.date(1941, 3, 2), 17)
 CODE = VaccinationCode.parse("ABCD-EFGH-JKMN-PQRS")

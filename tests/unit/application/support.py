@@ -121,7 +121,7 @@ class Lmb:
                 region="VLG",
                 address="Zuiderlaan 13, 9000 Gent",
                 postcodes=list(postcodes),
-                phone="09 123 45 67",
+                phone="09 210 10 10",
             ),
             self.admin,
         )

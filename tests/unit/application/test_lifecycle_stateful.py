@@ -82,6 +82,18 @@ class InvitationLifecycle(RuleBasedStateMachine):
         self.registration_ids.append(receipt.id)
         return receipt.id
 
+    @rule(
+        target=registrations,
+        who=st.sampled_from(range(8)),
+        half=st.sampled_from(["afternoon", "evening"]),
+    )
+    def register_confirm_and_check(self, who: int, half: str) -> str:
+        """The common path, in one step: registered, confirmed, checked by the VCDB."""
+        registration = self.register_self(who, half)
+        self.confirm(registration)
+        self.worker_runs()
+        return registration
+
     @rule(target=registrations, a=st.sampled_from(range(8)), b=st.sampled_from(range(8)))
     def register_group(self, a: int, b: int) -> str:
         cmd = Register(
@@ -198,8 +210,8 @@ class InvitationLifecycle(RuleBasedStateMachine):
 
 
 InvitationLifecycle.TestCase.settings = settings(
-    max_examples=25,
-    stateful_step_count=25,
+    max_examples=60,
+    stateful_step_count=40,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )

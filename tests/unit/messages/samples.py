@@ -30,7 +30,7 @@ LONGEST: dict[str, Any] = {
     **ORDINARY,
     "manage_url": f"https://lastminute.vaccinatie-info.be/r/{TOKEN}",
     "confirm_url": f"https://lastminute.vaccinatie-info.be/r/{TOKEN}/confirm",
-    "centre_name": "Vaccinatiecentrum Sint-Pieters-Leeuw – Sportcomplex De Merel",
+    "centre_name": "Vaccinatiecentrum Sint-Pieters-Leeuw – Sportcomplex De Merel",  # noqa: RUF001
     "centre_address": "Bergensesteenweg 1024 bus 3, 1600 Sint-Pieters-Leeuw",
     "centre_phone": "+3225550123",
     "date": "2021-09-29",
@@ -59,9 +59,7 @@ def message(
     return Message(
         kind=kind,
         language=language,
-        name="Marie-Christine Van den Bossche-Vandenberghe"
-        if data is LONGEST
-        else "Maria Peeters",
+        name="Marie-Christine Van den Bossche-Vandenberghe" if data is LONGEST else "Maria Peeters",
         email="maria.peeters@example.be",
         mobile="+32470123456",
         data={**(ORDINARY if data is None else data), **extra},

@@ -57,6 +57,7 @@ _DAY_PATTERN_FALLBACK = "EEEE d MMMM"
 #: Ever shorter centre names an SMS tries when the whole text would not fit in two parts.
 _SMS_CENTRE_NAME_WIDTHS = (40, 32, 24, 16)
 _TEXT_WIDTH = 72
+_DEFAULT_TTL_MINUTES = 30
 
 
 class RenderError(ValueError):
@@ -169,10 +170,10 @@ class MessageRenderer:
             "codes": [str(code) for code in codes],
             "persons": [str(person) for person in persons],
             "persons_text": format_list([str(p) for p in persons], locale=locale),
-            "ttl_minutes": int(data.get("ttl_minutes") or 30),
             "compact": False,
         }
         try:
+            context["ttl_minutes"] = int(data.get("ttl_minutes") or _DEFAULT_TTL_MINUTES)
             if data.get("date"):
                 day = dt.date.fromisoformat(data["date"])
                 context["date_full"] = format_date(day, "full", locale=locale)

@@ -50,20 +50,19 @@ class UtcDateTime(sa.TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC)
 
 
-def _id(name: str, **kwargs: object) -> sa.Column[str]:
-    return sa.Column(name, sa.String(), **kwargs)  # type: ignore[arg-type]
-
-
 def _cascade_to(target: str) -> sa.ForeignKey:
     return sa.ForeignKey(target, ondelete="CASCADE")
 
+
+#: Ordered by code point like Python's ``str`` (PostgreSQL's default collation may not be).
+_Bytewise = sa.String().with_variant(sa.String(collation="C"), "postgresql")
 
 # -- centres and their free slots -------------------------------------------------------
 
 centres = sa.Table(
     "centres",
     metadata,
-    _id("id", primary_key=True),
+    sa.Column("id", sa.String(), primary_key=True),
     sa.Column("name", sa.String(), nullable=False),
     sa.Column("short_code", sa.String(4), nullable=False, unique=True),
     sa.Column("region", sa.String(3), nullable=False),
@@ -82,7 +81,7 @@ centre_postcodes = sa.Table(
 open_slots = sa.Table(
     "open_slots",
     metadata,
-    _id("id", primary_key=True),
+    sa.Column("id", sa.String(), primary_key=True),
     sa.Column("centre_id", sa.String(), nullable=False),
     sa.Column("date", sa.Date(), nullable=False),
     sa.Column("start", sa.Time(), nullable=False),
@@ -97,7 +96,7 @@ open_slots = sa.Table(
 registrations = sa.Table(
     "registrations",
     metadata,
-    _id("id", primary_key=True),
+    sa.Column("id", sa.String(), primary_key=True),
     sa.Column("kind", sa.String(20), nullable=False),
     sa.Column("language", sa.String(2), nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
@@ -132,9 +131,7 @@ registrations = sa.Table(
 registration_centres = sa.Table(
     "registration_centres",
     metadata,
-    sa.Column(
-        "registration_id", sa.String(), _cascade_to("registrations.id"), primary_key=True
-    ),
+    sa.Column("registration_id", sa.String(), _cascade_to("registrations.id"), primary_key=True),
     sa.Column("centre_id", sa.String(), primary_key=True),
     sa.Index("ix_registration_centres_centre_id", "centre_id"),
 )
@@ -142,9 +139,7 @@ registration_centres = sa.Table(
 availability = sa.Table(
     "availability",
     metadata,
-    sa.Column(
-        "registration_id", sa.String(), _cascade_to("registrations.id"), primary_key=True
-    ),
+    sa.Column("registration_id", sa.String(), _cascade_to("registrations.id"), primary_key=True),
     sa.Column("date", sa.Date(), primary_key=True),
     sa.Column("half_day", sa.String(10), primary_key=True),
     sa.Index("ix_availability_date_half_day", "date", "half_day"),
@@ -153,7 +148,7 @@ availability = sa.Table(
 persons = sa.Table(
     "persons",
     metadata,
-    _id("id", primary_key=True),
+    sa.Column("id", sa.String(), primary_key=True),
     sa.Column("registration_id", sa.String(), _cascade_to("registrations.id"), nullable=False),
     sa.Column("position", sa.Integer(), nullable=False),
     sa.Column("insz_digest", sa.String(), nullable=True),
@@ -182,10 +177,12 @@ persons = sa.Table(
 candidate_units = sa.Table(
     "candidate_units",
     metadata,
-    sa.Column("unit_key", sa.Text(), primary_key=True),
-    sa.Column("registration_id", sa.String(), _cascade_to("registrations.id"), nullable=False),
     #: JSON array of the person ids, in unit order
-    sa.Column("person_ids", sa.Text(), nullable=False),
+    sa.Column("unit_key", sa.Text(), primary_key=True),
+    sa.Column("registration_id", _Bytewise, _cascade_to("registrations.id"), nullable=False),
+    #: the tie-break after the registration (units of one registration are single
+    #: persons, except a group's only unit)
+    sa.Column("first_person_id", _Bytewise, nullable=False),
     sa.Column("seats", sa.Integer(), nullable=False),
     #: CompanionsFirst's key: 0 for a companion, 1 for everyone else
     sa.Column("rank_class", sa.SmallInteger(), nullable=False),
@@ -199,7 +196,7 @@ candidate_units = sa.Table(
         "birth_key",
         "listed_at",
         "registration_id",
-        "unit_key",
+        "first_person_id",
     ),
 )
 
@@ -215,7 +212,7 @@ candidate_unit_members = sa.Table(
 sessions = sa.Table(
     "sessions",
     metadata,
-    _id("id", primary_key=True),
+    sa.Column("id", sa.String(), primary_key=True),
     sa.Column("centre_id", sa.String(), nullable=False),
     sa.Column("date", sa.Date(), nullable=False),
     sa.Column("start", sa.Time(), nullable=False),
@@ -229,7 +226,7 @@ sessions = sa.Table(
 invitations = sa.Table(
     "invitations",
     metadata,
-    _id("id", primary_key=True),
+    sa.Column("id", sa.String(), primary_key=True),
     #: insertion order, the tie-break after ``created_at``
     sa.Column("seq", sa.Integer(), nullable=False),
     sa.Column("registration_id", sa.String(), nullable=False),
@@ -263,7 +260,7 @@ invitation_persons = sa.Table(
 outbox = sa.Table(
     "outbox",
     metadata,
-    _id("id", primary_key=True),
+    sa.Column("id", sa.String(), primary_key=True),
     sa.Column("topic", sa.String(30), nullable=False),
     #: JSON, through the FieldCipher (messages carry names and addresses)
     sa.Column("payload", sa.Text(), nullable=False),
@@ -286,7 +283,7 @@ outbox = sa.Table(
 staff_tokens = sa.Table(
     "staff_tokens",
     metadata,
-    _id("id", primary_key=True),
+    sa.Column("id", sa.String(), primary_key=True),
     sa.Column("digest", sa.String(), nullable=False, unique=True),
     sa.Column("role", sa.String(20), nullable=False),
     sa.Column("name", sa.String(), nullable=False),

@@ -1,0 +1,62 @@
+"""Building the async engine for SQLite (embedded) or PostgreSQL (production)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+#: How long a SQLite unit of work waits for the one before it, in milliseconds.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def create_engine(url: str | URL, **options: Any) -> AsyncEngine:
+    """An AsyncEngine for ``sqlite+aiosqlite`` or ``postgresql+asyncpg`` URLs.
+
+    - SQLite: WAL journal, a busy timeout, foreign keys enforced, and every
+      transaction opened with ``BEGIN IMMEDIATE`` (SQLAlchemy's documented recipe:
+      the driver's own BEGIN is switched off and the ``begin`` event emits ours), so
+      that two units of work never interleave their writes: the second waits.
+    - PostgreSQL: a bounded, pre-pinged, recycled connection pool.
+
+    ``options`` go to ``create_async_engine`` and override these defaults;
+    ``busy_timeout_ms`` sets SQLite's wait for the lock.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database in (None, "", ":memory:"):
+            raise ValueError("lmb needs a SQLite file (an in-memory database has one connection)")
+        busy_timeout_ms = int(options.pop("busy_timeout_ms", SQLITE_BUSY_TIMEOUT_MS))
+        engine = create_async_engine(parsed, **options)
+        _serialise_sqlite(engine, busy_timeout_ms)
+        return engine
+    settings: dict[str, Any] = {
+        "pool_size": 10,
+        "max_overflow": 10,
+        "pool_timeout": 30,
+        "pool_recycle": 1800,
+        "pool_pre_ping": True,
+    }
+    settings.update(options)
+    return create_async_engine(parsed, **settings)
+
+
+def _serialise_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Stop the driver from emitting BEGIN itself (and committing before DDL).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,835 @@
+"""The storage ports on SQLAlchemy Core over one AsyncConnection (one transaction).
+
+Locking (PostgreSQL; SQLite serialises whole units of work with ``BEGIN IMMEDIATE``):
+- ``get(..., for_update=True)`` and ``get_for_update``: ``SELECT ... FOR UPDATE``.
+- ``candidates``: locks the registrations rows of the units it returns with
+  ``FOR UPDATE OF registrations SKIP LOCKED``; a parallel session skips them.
+- ``InvitationRepository.due`` and ``OutboxRepository.claim_due``: ``SKIP LOCKED``, and
+  the outbox additionally leases rows in ``lease_until`` beyond the transaction.
+"""
+
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from lmb.adapters.sql import mappers
+from lmb.adapters.sql import tables as t
+from lmb.adapters.sql.cipher import FieldCipher
+from lmb.application.model import (
+    AuditEntry,
+    BookingEventRecord,
+    OutboxMessage,
+    OutboxStatus,
+    StaffToken,
+)
+from lmb.application.ports import (
+    AuditLog,
+    BookingEventRepository,
+    CandidateQuery,
+    CentreRepository,
+    InvitationRepository,
+    OpenSlotRepository,
+    OutboxRepository,
+    RegistrationRepository,
+    ReportQueries,
+    SessionRepository,
+    StaffTokenRepository,
+    Summary,
+)
+from lmb.domain.centre import Centre, OpenSlot
+from lmb.domain.geography import Region
+from lmb.domain.invitation import Invitation, InvitationStatus
+from lmb.domain.person import PersonStatus, VaccinationCode
+from lmb.domain.ranking import DEFAULT_POLICY, Candidate
+from lmb.domain.registration import Kind, Registration, Status
+from lmb.domain.session import Session
+
+#: What ``forget_registration`` writes as the reason a pending message was skipped.
+FORGOTTEN = "registration withdrawn"
+
+
+class _Repository:
+    def __init__(self, conn: AsyncConnection, cipher: FieldCipher) -> None:
+        self._conn = conn
+        self._cipher = cipher
+        self._postgres = conn.dialect.name == "postgresql"
+
+    async def _rows(self, stmt: sa.Executable) -> Sequence[RowMapping]:
+        return (await self._conn.execute(stmt)).mappings().all()
+
+    async def _row(self, stmt: sa.Executable) -> RowMapping | None:
+        return (await self._conn.execute(stmt)).mappings().first()
+
+    async def _update_one(self, stmt: sa.Update, what: str) -> None:
+        """Run an UPDATE of one row by key; saving what was never added is a bug."""
+        result = await self._conn.execute(stmt)
+        if result.rowcount != 1:
+            raise LookupError(f"no {what} to save")
+
+    def _locked(
+        self, stmt: sa.Select[Any], *, of: Any = None, skip_locked: bool = False
+    ) -> sa.Select[Any]:
+        if not self._postgres:
+            return stmt
+        return stmt.with_for_update(of=of, skip_locked=skip_locked)
+
+
+# -- centres and free slots ------------------------------------------------------------
+
+
+class SqlCentreRepository(_Repository, CentreRepository):
+    async def add(self, centre: Centre) -> None:
+        await self._conn.execute(sa.insert(t.centres).values(mappers.centre_row(centre)))
+        await self._insert_postcodes(centre.id, {p.code for p in centre.postcodes})
+
+    async def save(self, centre: Centre) -> None:
+        row = mappers.centre_row(centre)
+        await self._update_one(
+            sa.update(t.centres).where(t.centres.c.id == centre.id).values(row), "centre"
+        )
+        existing = set(
+            (
+                await self._conn.execute(
+                    sa.select(t.centre_postcodes.c.postcode).where(
+                        t.centre_postcodes.c.centre_id == centre.id
+                    )
+                )
+            ).scalars()
+        )
+        wanted = {p.code for p in centre.postcodes}
+        if existing - wanted:
+            await self._conn.execute(
+                sa.delete(t.centre_postcodes).where(
+                    t.centre_postcodes.c.centre_id == centre.id,
+                    t.centre_postcodes.c.postcode.in_(existing - wanted),
+                )
+            )
+        await self._insert_postcodes(centre.id, wanted - existing)
+
+    async def _insert_postcodes(self, centre_id: str, codes: Iterable[str]) -> None:
+        rows = [{"centre_id": centre_id, "postcode": code} for code in sorted(codes)]
+        if rows:
+            await self._conn.execute(sa.insert(t.centre_postcodes), rows)
+
+    async def get(self, centre_id: str) -> Centre | None:
+        found = await self._load(sa.select(t.centres).where(t.centres.c.id == centre_id))
+        return found[0] if found else None
+
+    async def by_short_code(self, short_code: str) -> Centre | None:
+        found = await self._load(sa.select(t.centres).where(t.centres.c.short_code == short_code))
+        return found[0] if found else None
+
+    async def _load(self, stmt: sa.Select[Any]) -> builtins.list[Centre]:
+        rows = await self._rows(stmt)
+        if not rows:
+            return []
+        codes: dict[str, builtins.list[str]] = defaultdict(builtins.list)
+        for centre_id, code in await self._conn.execute(
+            sa.select(t.centre_postcodes.c.centre_id, t.centre_postcodes.c.postcode).where(
+                t.centre_postcodes.c.centre_id.in_([r["id"] for r in rows])
+            )
+        ):
+            codes[centre_id].append(code)
+        return [mappers.centre_from(r, codes[r["id"]]) for r in rows]
+
+    async def list(self, *, postcode: str | None = None) -> builtins.list[Centre]:
+        stmt = sa.select(t.centres).order_by(t.centres.c.name, t.centres.c.id)
+        if postcode is not None:
+            stmt = stmt.where(
+                sa.exists().where(
+                    t.centre_postcodes.c.centre_id == t.centres.c.id,
+                    t.centre_postcodes.c.postcode == postcode,
+                )
+            )
+        return await self._load(stmt)
+
+
+class SqlOpenSlotRepository(_Repository, OpenSlotRepository):
+    async def add(self, slot: OpenSlot) -> None:
+        await self._conn.execute(sa.insert(t.open_slots).values(mappers.open_slot_row(slot)))
+
+    async def get_for_update(self, slot_id: str) -> OpenSlot | None:
+        row = await self._row(
+            self._locked(sa.select(t.open_slots).where(t.open_slots.c.id == slot_id))
+        )
+        return mappers.open_slot_from(row) if row else None
+
+    async def save(self, slot: OpenSlot) -> None:
+        await self._update_one(
+            sa.update(t.open_slots)
+            .where(t.open_slots.c.id == slot.id)
+            .values(mappers.open_slot_row(slot)),
+            "open slot",
+        )
+
+    async def list_open(
+        self, *, from_date: dt.date, centre_ids: Sequence[str] | None
+    ) -> list[OpenSlot]:
+        c = t.open_slots.c
+        stmt = (
+            sa.select(t.open_slots)
+            .where(c.date >= from_date, c.claimed < c.slots)
+            .order_by(c.date, c.start, c.centre_id, c.id)
+        )
+        if centre_ids is not None:
+            stmt = stmt.where(c.centre_id.in_(list(centre_ids)))
+        return [mappers.open_slot_from(r) for r in await self._rows(stmt)]
+
+
+# -- registrations ---------------------------------------------------------------------
+
+
+class SqlRegistrationRepository(_Repository, RegistrationRepository):
+    async def add(
+        self, registration: Registration, *, manage_digest: str, insz_digests: Sequence[str]
+    ) -> None:
+        if len(insz_digests) != len(registration.persons):
+            raise ValueError("give one INSZ digest per person")
+        row = mappers.registration_row(registration, self._cipher)
+        row.update(manage_digest=manage_digest, erased=False, reminded_for=None)
+        await self._conn.execute(sa.insert(t.registrations).values(row))
+        persons = [
+            {
+                **mappers.person_row(
+                    rp, registration_id=registration.id, position=i, cipher=self._cipher
+                ),
+                "insz_digest": digest,
+            }
+            for i, (rp, digest) in enumerate(zip(registration.persons, insz_digests, strict=True))
+        ]
+        if persons:
+            await self._conn.execute(sa.insert(t.persons), persons)
+        await self._sync_children(registration)
+
+    async def save(self, registration: Registration) -> None:
+        row = mappers.registration_row(registration, self._cipher)
+        await self._update_one(
+            sa.update(t.registrations).where(t.registrations.c.id == registration.id).values(row),
+            "registration",
+        )
+        await self._sync_persons(registration)
+        await self._sync_children(registration)
+
+    async def _sync_persons(self, registration: Registration) -> None:
+        p = t.persons.c
+        existing = set(
+            (
+                await self._conn.execute(
+                    sa.select(p.id).where(p.registration_id == registration.id)
+                )
+            ).scalars()
+        )
+        current = {rp.id for rp in registration.persons}
+        if existing - current:
+            await self._conn.execute(sa.delete(t.persons).where(p.id.in_(existing - current)))
+        for position, rp in enumerate(registration.persons):
+            row = mappers.person_row(
+                rp, registration_id=registration.id, position=position, cipher=self._cipher
+            )
+            if rp.id in existing:
+                await self._conn.execute(sa.update(t.persons).where(p.id == rp.id).values(row))
+            else:
+                # persons join a registration only on add; the digest is unknown here
+                await self._conn.execute(sa.insert(t.persons).values({**row, "insz_digest": None}))
+
+    async def _sync_children(self, registration: Registration) -> None:
+        """Centres, availability and candidate units: only the differences are written.
+
+        Candidate-unit rows that stay are left untouched, so that saving one unit's
+        registration never waits on a row another unit of work holds.
+        """
+        rid = registration.id
+        await self._sync_set(
+            t.registration_centres,
+            rid,
+            ("centre_id",),
+            {(c,) for c in registration.centre_ids},
+        )
+        await self._sync_set(
+            t.availability, rid, ("date", "half_day"), mappers.availability_rows(registration)
+        )
+        cu = t.candidate_units.c
+        existing = {
+            r["unit_key"]: r
+            for r in await self._rows(sa.select(t.candidate_units).where(cu.registration_id == rid))
+        }
+        wanted = mappers.candidate_unit_rows(registration)
+        gone = set(existing) - set(wanted)
+        if gone:
+            await self._conn.execute(
+                sa.delete(t.candidate_unit_members).where(
+                    t.candidate_unit_members.c.unit_key.in_(gone)
+                )
+            )
+            await self._conn.execute(sa.delete(t.candidate_units).where(cu.unit_key.in_(gone)))
+        new = [row for key, row in wanted.items() if key not in existing]
+        if new:
+            await self._conn.execute(sa.insert(t.candidate_units), new)
+            await self._conn.execute(
+                sa.insert(t.candidate_unit_members),
+                [
+                    {"unit_key": row["unit_key"], "person_id": person_id}
+                    for row in new
+                    for person_id in mappers.candidate_from(row).person_ids
+                ],
+            )
+        for key, row in wanted.items():
+            old = existing.get(key)
+            if old is not None and any(old[k] != v for k, v in row.items()):
+                await self._conn.execute(
+                    sa.update(t.candidate_units).where(cu.unit_key == key).values(row)
+                )
+
+    async def _sync_set(
+        self,
+        table: sa.Table,
+        registration_id: str,
+        columns: tuple[str, ...],
+        wanted: set[tuple[Any, ...]],
+    ) -> None:
+        cols = [table.c[name] for name in columns]
+        existing = {
+            tuple(r)
+            for r in await self._conn.execute(
+                sa.select(*cols).where(table.c.registration_id == registration_id)
+            )
+        }
+        for values in existing - wanted:
+            await self._conn.execute(
+                sa.delete(table).where(
+                    table.c.registration_id == registration_id,
+                    *(col == value for col, value in zip(cols, values, strict=True)),
+                )
+            )
+        rows = [
+            {"registration_id": registration_id, **dict(zip(columns, values, strict=True))}
+            for values in sorted(wanted - existing)
+        ]
+        if rows:
+            await self._conn.execute(sa.insert(table), rows)
+
+    async def _load(self, stmt: sa.Select[Any]) -> list[Registration]:
+        rows = await self._rows(stmt)
+        if not rows:
+            return []
+        ids = [r["id"] for r in rows]
+        persons: dict[str, list[RowMapping]] = defaultdict(list)
+        for p in await self._rows(sa.select(t.persons).where(t.persons.c.registration_id.in_(ids))):
+            persons[p["registration_id"]].append(p)
+        centres: dict[str, list[str]] = defaultdict(list)
+        rc = t.registration_centres.c
+        for rid, centre_id in await self._conn.execute(
+            sa.select(rc.registration_id, rc.centre_id).where(rc.registration_id.in_(ids))
+        ):
+            centres[rid].append(centre_id)
+        slots: dict[str, list[RowMapping]] = defaultdict(list)
+        for a in await self._rows(
+            sa.select(t.availability).where(t.availability.c.registration_id.in_(ids))
+        ):
+            slots[a["registration_id"]].append(a)
+        return [
+            mappers.registration_from(
+                r,
+                persons=persons[r["id"]],
+                centre_ids=centres[r["id"]],
+                slots=slots[r["id"]],
+                cipher=self._cipher,
+            )
+            for r in rows
+        ]
+
+    async def _one(self, stmt: sa.Select[Any], for_update: bool) -> Registration | None:
+        if for_update:
+            stmt = self._locked(stmt)
+        found = await self._load(stmt)
+        return found[0] if found else None
+
+    async def get(self, registration_id: str, *, for_update: bool = False) -> Registration | None:
+        stmt = sa.select(t.registrations).where(t.registrations.c.id == registration_id)
+        return await self._one(stmt, for_update)
+
+    async def by_manage_digest(
+        self, digest: str, *, for_update: bool = False
+    ) -> Registration | None:
+        stmt = sa.select(t.registrations).where(t.registrations.c.manage_digest == digest)
+        return await self._one(stmt, for_update)
+
+    async def listed_with_insz(self, insz_digest: str) -> str | None:
+        r = t.registrations.c
+        stmt = (
+            sa.select(r.id)
+            .join_from(t.registrations, t.persons, t.persons.c.registration_id == r.id)
+            .where(t.persons.c.insz_digest == insz_digest, r.withdrawn_at.is_(None))
+            .order_by(r.created_at, r.id)
+            .limit(1)
+        )
+        found: str | None = (await self._conn.execute(stmt)).scalar()
+        return found
+
+    async def by_vaccination_code(self, code: VaccinationCode) -> list[Registration]:
+        r = t.registrations.c
+        stmt = (
+            sa.select(t.registrations)
+            .where(
+                sa.exists().where(
+                    t.persons.c.registration_id == r.id,
+                    t.persons.c.vaccination_code_index == self._cipher.index(code.value),
+                )
+            )
+            .order_by(r.created_at, r.id)
+        )
+        return await self._load(stmt)
+
+    async def candidates(self, query: CandidateQuery) -> list[Candidate]:
+        cu, r = t.candidate_units.c, t.registrations.c
+        rc, av = t.registration_centres.c, t.availability.c
+        members, ip, inv = t.candidate_unit_members.c, t.invitation_persons.c, t.invitations.c
+        offered = (
+            sa.select(sa.literal(1))
+            .select_from(
+                t.candidate_unit_members.join(
+                    t.invitation_persons, ip.person_id == members.person_id
+                ).join(t.invitations, inv.id == ip.invitation_id)
+            )
+            .where(
+                members.unit_key == cu.unit_key,
+                sa.or_(
+                    ip.session_id == query.session_id,
+                    inv.status == InvitationStatus.SENT.value,
+                ),
+            )
+        )
+        base = (
+            sa.select(t.candidate_units)
+            .join_from(t.candidate_units, t.registrations, r.id == cu.registration_id)
+            .where(
+                r.lapses_at > query.now,
+                sa.exists().where(
+                    rc.registration_id == cu.registration_id, rc.centre_id == query.centre_id
+                ),
+                sa.exists().where(
+                    av.registration_id == cu.registration_id,
+                    av.date == query.date,
+                    av.half_day.in_(sorted(h.value for h in query.half_days)),
+                ),
+                ~sa.exists(offered),
+            )
+        )
+        result: list[Candidate] = []
+        for size, limit in _limits(query):
+            stmt = (
+                base.where(cu.seats == size)
+                .order_by(
+                    cu.seats,
+                    cu.rank_class,
+                    cu.birth_key,
+                    cu.listed_at,
+                    cu.registration_id,
+                    cu.first_person_id,
+                )
+                .limit(limit)
+            )
+            stmt = self._locked(stmt, of=t.registrations, skip_locked=True)
+            result.extend(mappers.candidate_from(row) for row in await self._rows(stmt))
+        return sorted(result, key=DEFAULT_POLICY.key)
+
+    async def due_for_lapse(self, now: dt.datetime, limit: int) -> list[str]:
+        r = t.registrations.c
+        stmt = (
+            sa.select(r.id)
+            .where(
+                r.lapses_at <= now,
+                r.lapsed.is_(False),
+                r.withdrawn_at.is_(None),
+                r.status.not_in(_NEVER_LAPSE),
+            )
+            .order_by(r.lapses_at, r.id)
+            .limit(limit)
+        )
+        return list((await self._conn.execute(stmt)).scalars())
+
+    async def due_for_reminder(self, now: dt.datetime, limit: int) -> list[str]:
+        """Active registrations past their reminder moment, not yet lapsed, not reminded
+        for their current confirmation."""
+        r = t.registrations.c
+        stmt = (
+            sa.select(r.id)
+            .where(
+                r.status == Status.ACTIVE.value,
+                r.reminder_at <= now,
+                r.lapses_at > now,
+                sa.or_(r.reminded_for.is_(None), r.reminded_for != r.availability_confirmed_at),
+            )
+            .order_by(r.reminder_at, r.id)
+            .limit(limit)
+        )
+        return list((await self._conn.execute(stmt)).scalars())
+
+    async def mark_reminded(self, registration_id: str, confirmed_at: dt.datetime) -> None:
+        await self._conn.execute(
+            sa.update(t.registrations)
+            .where(t.registrations.c.id == registration_id)
+            .values(reminded_for=confirmed_at)
+        )
+
+    async def pending_eligibility(self, limit: int) -> list[str]:
+        r = t.registrations.c
+        stmt = (
+            sa.select(r.id)
+            .where(
+                r.withdrawn_at.is_(None),
+                sa.exists().where(
+                    t.persons.c.registration_id == r.id,
+                    t.persons.c.status == PersonStatus.PENDING.value,
+                ),
+            )
+            .order_by(r.created_at, r.id)
+            .limit(limit)
+        )
+        return list((await self._conn.execute(stmt)).scalars())
+
+    async def erase(self, registration_id: str) -> None:
+        """Deletes persons, availability and candidate units; blanks the contact.
+
+        Kept: the registration's kind, status, dates and chosen centres (for the
+        reports), none of which identifies anyone.
+        """
+        for table in (t.persons, t.availability, t.candidate_units):
+            await self._conn.execute(
+                sa.delete(table).where(table.c.registration_id == registration_id)
+            )
+        await self._conn.execute(
+            sa.update(t.registrations)
+            .where(t.registrations.c.id == registration_id)
+            .values(
+                erased=True,
+                companion_of=None,
+                contact_last_name=None,
+                contact_first_name=None,
+                contact_email=None,
+                contact_mobile=None,
+                availability_confirmed_at=None,
+                lapses_at=None,
+                reminder_at=None,
+                reminded_for=None,
+            )
+        )
+
+
+_NEVER_LAPSE = [Status.INVITED.value, Status.BOOKED.value, Status.INELIGIBLE.value]
+
+
+def _limits(query: CandidateQuery) -> list[tuple[int, int]]:
+    """The positive limits, one per size (the largest if a size is given twice)."""
+    by_size: dict[int, int] = {}
+    for size, limit in query.limits:
+        if size > 0 and limit > 0:
+            by_size[size] = max(limit, by_size.get(size, 0))
+    return sorted(by_size.items())
+
+
+# -- sessions and invitations ------------------------------------------------------------
+
+
+class SqlSessionRepository(_Repository, SessionRepository):
+    async def add(self, session: Session) -> None:
+        await self._conn.execute(sa.insert(t.sessions).values(mappers.session_row(session)))
+
+    async def get(self, session_id: str, *, for_update: bool = False) -> Session | None:
+        stmt = sa.select(t.sessions).where(t.sessions.c.id == session_id)
+        row = await self._row(self._locked(stmt) if for_update else stmt)
+        return mappers.session_from(row) if row else None
+
+    async def save(self, session: Session) -> None:
+        await self._update_one(
+            sa.update(t.sessions)
+            .where(t.sessions.c.id == session.id)
+            .values(mappers.session_row(session)),
+            "session",
+        )
+
+
+class SqlInvitationRepository(_Repository, InvitationRepository):
+    async def add(self, invitation: Invitation) -> None:
+        # Insertion order breaks created_at ties; a rare duplicate between parallel
+        # transactions only leaves the id to decide.
+        seq = (
+            await self._conn.execute(
+                sa.select(sa.func.coalesce(sa.func.max(t.invitations.c.seq), 0))
+            )
+        ).scalar_one() + 1
+        await self._conn.execute(
+            sa.insert(t.invitations).values({**mappers.invitation_row(invitation), "seq": seq})
+        )
+        await self._conn.execute(
+            sa.insert(t.invitation_persons), mappers.invitation_person_rows(invitation)
+        )
+
+    async def save(self, invitation: Invitation) -> None:
+        await self._update_one(
+            sa.update(t.invitations)
+            .where(t.invitations.c.id == invitation.id)
+            .values(mappers.invitation_row(invitation)),
+            "invitation",
+        )
+        ip = t.invitation_persons.c
+        stored = [
+            (r["person_id"], r["session_id"])
+            for r in await self._rows(
+                sa.select(ip.person_id, ip.session_id)
+                .where(ip.invitation_id == invitation.id)
+                .order_by(ip.position)
+            )
+        ]
+        if stored != [(p, invitation.session_id) for p in invitation.person_ids]:
+            await self._conn.execute(
+                sa.delete(t.invitation_persons).where(ip.invitation_id == invitation.id)
+            )
+            await self._conn.execute(
+                sa.insert(t.invitation_persons), mappers.invitation_person_rows(invitation)
+            )
+
+    async def _load(self, stmt: sa.Select[Any]) -> list[Invitation]:
+        rows = await self._rows(stmt)
+        if not rows:
+            return []
+        ip = t.invitation_persons.c
+        persons: dict[str, list[str]] = defaultdict(list)
+        for invitation_id, person_id in await self._conn.execute(
+            sa.select(ip.invitation_id, ip.person_id)
+            .where(ip.invitation_id.in_([r["id"] for r in rows]))
+            .order_by(ip.invitation_id, ip.position)
+        ):
+            persons[invitation_id].append(person_id)
+        return [mappers.invitation_from(r, persons[r["id"]]) for r in rows]
+
+    def _ordered(self) -> sa.Select[Any]:
+        i = t.invitations.c
+        return sa.select(t.invitations).order_by(i.created_at, i.seq, i.id)
+
+    async def get(self, invitation_id: str, *, for_update: bool = False) -> Invitation | None:
+        stmt = sa.select(t.invitations).where(t.invitations.c.id == invitation_id)
+        found = await self._load(self._locked(stmt) if for_update else stmt)
+        return found[0] if found else None
+
+    async def for_session(self, session_id: str) -> list[Invitation]:
+        return await self._load(self._ordered().where(t.invitations.c.session_id == session_id))
+
+    async def for_registration(self, registration_id: str) -> list[Invitation]:
+        return await self._load(
+            self._ordered().where(t.invitations.c.registration_id == registration_id)
+        )
+
+    async def due(self, now: dt.datetime, grace: dt.timedelta, limit: int) -> list[Invitation]:
+        i = t.invitations.c
+        stmt = (
+            self._ordered()
+            .where(
+                i.status == InvitationStatus.SENT.value,
+                sa.or_(
+                    i.expires_at <= now,
+                    sa.and_(
+                        i.expires_at.is_(None), i.sent_at.is_(None), i.created_at <= now - grace
+                    ),
+                ),
+            )
+            .limit(limit)
+        )
+        return await self._load(self._locked(stmt, skip_locked=True))
+
+    async def _latest(self, person_id: str, *, open_only: bool) -> Invitation | None:
+        i, ip = t.invitations.c, t.invitation_persons.c
+        stmt = (
+            sa.select(t.invitations)
+            .where(sa.exists().where(ip.invitation_id == i.id, ip.person_id == person_id))
+            .order_by(i.created_at.desc(), i.seq.desc(), i.id.desc())
+            .limit(1)
+        )
+        if open_only:
+            stmt = stmt.where(i.status == InvitationStatus.SENT.value)
+        found = await self._load(stmt)
+        return found[0] if found else None
+
+    async def open_for_person(self, person_id: str) -> Invitation | None:
+        return await self._latest(person_id, open_only=True)
+
+    async def latest_for_person(self, person_id: str) -> Invitation | None:
+        return await self._latest(person_id, open_only=False)
+
+
+# -- outbox, staff, events, audit, reports ---------------------------------------------
+
+
+class SqlOutboxRepository(_Repository, OutboxRepository):
+    async def add(self, message: OutboxMessage) -> None:
+        row = mappers.outbox_row(message, self._cipher)
+        await self._conn.execute(sa.insert(t.outbox).values({**row, "lease_until": None}))
+
+    async def save(self, message: OutboxMessage) -> None:
+        """Writes the message back and ends its lease.
+
+        A message of an erased registration loses its payload once it is no longer
+        pending (e.g. the withdrawal confirmation, after delivery).
+        """
+        row = mappers.outbox_row(message, self._cipher)
+        if message.registration_id is not None and message.status is not OutboxStatus.PENDING:
+            erased = (
+                await self._conn.execute(
+                    sa.select(t.registrations.c.erased).where(
+                        t.registrations.c.id == message.registration_id
+                    )
+                )
+            ).scalar()
+            if erased:
+                row["payload"] = mappers.payload_text({}, self._cipher)
+        await self._update_one(
+            sa.update(t.outbox)
+            .where(t.outbox.c.id == message.id)
+            .values({**row, "lease_until": None}),
+            "message",
+        )
+
+    async def claim_due(
+        self, now: dt.datetime, limit: int, lease: dt.timedelta
+    ) -> list[OutboxMessage]:
+        o = t.outbox.c
+        stmt = (
+            sa.select(t.outbox)
+            .where(
+                o.status == OutboxStatus.PENDING.value,
+                o.next_attempt_at <= now,
+                sa.or_(o.lease_until.is_(None), o.lease_until <= now),
+            )
+            .order_by(o.next_attempt_at, o.created_at, o.id)
+            .limit(limit)
+        )
+        rows = await self._rows(self._locked(stmt, skip_locked=True))
+        if rows:
+            await self._conn.execute(
+                sa.update(t.outbox)
+                .where(o.id.in_([r["id"] for r in rows]))
+                .values(lease_until=now + lease)
+            )
+        return [mappers.outbox_from(r, self._cipher) for r in rows]
+
+    async def for_invitation(self, invitation_id: str) -> list[OutboxMessage]:
+        o = t.outbox.c
+        stmt = (
+            sa.select(t.outbox).where(o.invitation_id == invitation_id).order_by(o.created_at, o.id)
+        )
+        return [mappers.outbox_from(r, self._cipher) for r in await self._rows(stmt)]
+
+    async def forget_registration(self, registration_id: str, at: dt.datetime) -> None:
+        o = t.outbox.c
+        await self._conn.execute(
+            sa.update(t.outbox)
+            .where(o.registration_id == registration_id, o.status == OutboxStatus.PENDING.value)
+            .values(status=OutboxStatus.SKIPPED.value, delivered_at=at, last_error=FORGOTTEN)
+        )
+        await self._conn.execute(
+            sa.update(t.outbox)
+            .where(o.registration_id == registration_id)
+            .values(payload=mappers.payload_text({}, self._cipher), lease_until=None)
+        )
+
+    async def counts(self) -> dict[str, int]:
+        result = {status.value: 0 for status in OutboxStatus}
+        o = t.outbox.c
+        for status, count in await self._conn.execute(
+            sa.select(o.status, sa.func.count()).group_by(o.status)
+        ):
+            result[status] = count
+        return result
+
+
+class SqlStaffTokenRepository(_Repository, StaffTokenRepository):
+    async def add(self, token: StaffToken) -> None:
+        await self._conn.execute(sa.insert(t.staff_tokens).values(mappers.staff_token_row(token)))
+
+    async def by_digest(self, digest: str) -> StaffToken | None:
+        row = await self._row(sa.select(t.staff_tokens).where(t.staff_tokens.c.digest == digest))
+        return mappers.staff_token_from(row) if row else None
+
+
+class SqlBookingEventRepository(_Repository, BookingEventRepository):
+    async def add_if_new(self, event: BookingEventRecord) -> bool:
+        insert = postgresql.insert if self._postgres else sqlite.insert
+        stmt = (
+            insert(t.booking_events)
+            .values(mappers.booking_event_row(event))
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        result = await self._conn.execute(stmt)
+        return bool(result.rowcount == 1)
+
+
+class SqlAuditLog(_Repository, AuditLog):
+    async def append(self, entry: AuditEntry) -> None:
+        await self._conn.execute(sa.insert(t.audit_log).values(mappers.audit_row(entry)))
+
+    async def list(self, *, limit: int = 100) -> builtins.list[AuditEntry]:
+        """The newest entries first."""
+        a = t.audit_log.c
+        stmt = sa.select(t.audit_log).order_by(a.at.desc(), a.seq.desc()).limit(limit)
+        return [mappers.audit_from(r) for r in await self._rows(stmt)]
+
+
+class SqlReportQueries(_Repository, ReportQueries):
+    async def summary(self) -> Summary:
+        r, p, i = t.registrations.c, t.persons.c, t.invitations.c
+        listed = r.status != Status.WITHDRAWN.value
+        persons_listed = t.persons.join(t.registrations, r.id == p.registration_id)
+
+        async def scalar(stmt: sa.Select[Any]) -> int:
+            return int((await self._conn.execute(stmt)).scalar_one())
+
+        by_region = {region.value: 0 for region in Region}
+        for region, count in await self._conn.execute(
+            sa.select(p.region, sa.func.count())
+            .select_from(persons_listed)
+            .where(listed)
+            .group_by(p.region)
+        ):
+            by_region[region] = count
+        rc = t.registration_centres.c
+        by_centre: dict[str, int] = {}
+        for centre_id, count in await self._conn.execute(
+            sa.select(rc.centre_id, sa.func.count())
+            .select_from(t.registration_centres.join(t.registrations, r.id == rc.registration_id))
+            .where(listed)
+            .group_by(rc.centre_id)
+        ):
+            by_centre[centre_id] = count
+        by_status = {status.value: 0 for status in Status}
+        for status, count in await self._conn.execute(
+            sa.select(r.status, sa.func.count()).group_by(r.status)
+        ):
+            by_status[status] = count
+        return Summary(
+            registered=await scalar(
+                sa.select(sa.func.count()).select_from(persons_listed).where(listed)
+            ),
+            invited=await scalar(sa.select(sa.func.count()).select_from(t.invitation_persons)),
+            groups=await scalar(
+                sa.select(sa.func.count())
+                .select_from(t.registrations)
+                .where(listed, r.kind == Kind.GROUP.value)
+            ),
+            third_party_invitations=await scalar(
+                sa.select(sa.func.count())
+                .select_from(t.invitations.join(t.registrations, r.id == i.registration_id))
+                .where(r.kind == Kind.THIRD_PARTY.value)
+            ),
+            by_region=by_region,
+            by_centre=by_centre,
+            by_status=by_status,
+        )
