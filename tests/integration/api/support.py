@@ -139,7 +139,9 @@ class Staff:
             ("reporting", {}),
         ):
             issued = await client.post(
-                "/api/v1/tokens", json={"role": role, "name": f"{role} desk", **extra}, headers=ADMIN
+                "/api/v1/tokens",
+                json={"role": role, "name": f"{role} desk", **extra},
+                headers=ADMIN,
             )
             assert issued.status_code == 201, issued.text
             kit.tokens[role] = bearer(issued.json()["token"])

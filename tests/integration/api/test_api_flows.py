@@ -313,9 +313,11 @@ class TestInviteMore:
                 f"/api/v1/sessions/{session['id']}/invitations", headers=staff.tokens["centre"]
             )
         ).json()
-        assert [line["status"] for line in lines] == ["cancelled", "sent"] or [
-            line["status"] for line in lines
-        ] == ["cancelled", "open"] or len(lines) == 2
+        assert (
+            [line["status"] for line in lines] == ["cancelled", "sent"]
+            or [line["status"] for line in lines] == ["cancelled", "open"]
+            or len(lines) == 2
+        )
 
     async def test_booking_events_are_idempotent_and_unknown_codes_ignored(
         self, staff: Staff

@@ -9,6 +9,7 @@ a recount.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 from collections import Counter
 
@@ -26,6 +27,7 @@ from lmb.application.errors import InvalidInput, NotFound
 from lmb.application.model import Topic
 from lmb.application.registrations import Register
 from lmb.application.sessions import OpenSessionCommand
+from lmb.domain.errors import RegistrationClosed
 from lmb.domain.invitation import InvitationStatus
 from lmb.domain.ranking import seats_taken
 from lmb.testing.builders import an_insz
@@ -113,19 +115,14 @@ class InvitationLifecycle(RuleBasedStateMachine):
 
     @rule(registration=registrations)
     def confirm(self, registration: str) -> None:
-        try:
+        # NotFound: a duplicate's answer, never stored; RegistrationClosed: withdrawn.
+        with contextlib.suppress(NotFound, RegistrationClosed):
             self.run(self.lmb.services.manage.confirm(self.lmb.token_for(registration)))
-        except NotFound:
-            pass  # a duplicate's answer, never stored
-        except Exception as exc:  # noqa: BLE001
-            assert type(exc).__name__ == "RegistrationClosed"
 
     @rule(registration=registrations)
     def withdraw(self, registration: str) -> None:
-        try:
+        with contextlib.suppress(NotFound):
             self.run(self.lmb.services.manage.withdraw(self.lmb.token_for(registration)))
-        except NotFound:
-            pass
 
     @rule(down=st.booleans())
     def vcdb_up_or_down(self, down: bool) -> None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from bench import bench_ranking as bench
 
+from bench import bench_ranking as bench
 from lmb.domain.ranking import DEFAULT_POLICY
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from tests.unit.messages.samples import message
 
 from lmb.adapters.mail import LogMailer
 from lmb.adapters.messages import MessageRenderer
@@ -11,6 +10,7 @@ from lmb.adapters.notifier import MessageNotifier
 from lmb.adapters.simulators import SimulatedSmsGateway
 from lmb.application.model import Message, MessageKind
 from lmb.application.ports import Notifier, ServiceRejected, ServiceUnavailable
+from tests.unit.messages.samples import message
 
 
 @pytest.fixture

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.unit.messages.samples import LONGEST, ORDINARY, message
 
 from lmb.adapters.messages import LANGUAGES, MessageRenderer, RenderedMessage, RenderError
 from lmb.adapters.messages.gsm import is_gsm7, septets
 from lmb.application.model import MessageKind
+from tests.unit.messages.samples import LONGEST, ORDINARY, message
 
 GOLDEN = Path(__file__).parent / "golden"
 KINDS = list(MessageKind)
