@@ -12,14 +12,14 @@ from lmb.application.context import Context
 from lmb.application.errors import NotFound, Unavailable
 from lmb.application.forms import Collector, parse_date, parse_time
 from lmb.application.model import Message, MessageKind, StaffToken, Topic
-from lmb.application.ports import EligibilityService, ServiceUnavailable
+from lmb.application.ports import EligibilityService, ServiceUnavailable, UnitOfWork
 from lmb.application.registrations import PersonInput, _parse_enum
 from lmb.application.sessions import require_centre_access
 from lmb.domain.centre import Centre, OpenSlot
 from lmb.domain.errors import InvalidCentre, NoSlotLeft, StateConflict
 from lmb.domain.geography import Postcode
 from lmb.domain.invitation import Invitation
-from lmb.domain.person import Person, VaccinationCode, VcdbStatus
+from lmb.domain.person import Person, PersonStatus, VaccinationCode, VcdbStatus
 from lmb.domain.registration import Language, Registration
 
 
@@ -47,6 +47,9 @@ class Claimed:
     date: dt.date
     start: dt.time
     end: dt.time
+
+
+_CANNOT_INVITE = "this person cannot be invited now"
 
 
 class ManageCentres:
@@ -246,13 +249,15 @@ class OpenSlots:
                 raise NotFound("no such free slot")
             if slot.available <= 0 or slot.is_past(local_now(now)):
                 raise NoSlotLeft("no free slot is left")
+            if await self._holds_a_place(uow, person):
+                raise StateConflict(_CANNOT_INVITE, field="person.insz")
         try:
             answer = await self._eligibility.check(person.insz)
             status, code = answer.status, answer.vaccination_code
         except ServiceUnavailable:
             status, code = await self._stored_eligibility(person)
         if status is not VcdbStatus.ELIGIBLE or code is None:
-            raise StateConflict("this person cannot be invited now", field="person.insz")
+            raise StateConflict(_CANNOT_INVITE, field="person.insz")
         async with ctx.uow() as uow:
             slot = await uow.open_slots.get_for_update(slot_id)
             if slot is None:
@@ -355,6 +360,28 @@ class OpenSlots:
             start=slot.start,
             end=slot.end,
         )
+
+    async def _holds_a_place(self, uow: UnitOfWork, person: Person) -> bool:
+        """Already waiting on the list, invited or booked: one place per citizen.
+
+        The answer is the same as for an ineligible person, so a claim does not reveal
+        whether someone is on the list.
+        """
+        digest = self._ctx.secrets.digest(person.insz.digits)
+        registration_id = await uow.registrations.listed_with_insz(digest)
+        if registration_id is None:
+            return False
+        registration = await uow.registrations.get(registration_id)
+        if registration is None:
+            return False
+        for rp in registration.persons:
+            if rp.person.insz != person.insz:
+                continue
+            if rp.status in (PersonStatus.INVITED, PersonStatus.BOOKED):
+                return True
+            if rp.status is PersonStatus.ELIGIBLE and registration.is_listable:
+                return True
+        return False
 
     async def _stored_eligibility(
         self, person: Person

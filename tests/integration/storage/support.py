@@ -246,7 +246,7 @@ def a_centre(
         region="VLG",
         address="Maaltekouter 1, 9051 Gent",
         postcodes=codes,
-        phone="09 123 45 67",
+        phone="09 210 10 10",
     )
 
 

@@ -338,3 +338,17 @@ class TestClaimOpenSlot:
         with pytest.raises(Unavailable):
             await lmb.services.open_slots.claim(slot.id, person(dt.date(1950, 1, 1), 1), "nl")
         assert (await lmb.services.open_slots.list())[0].available == 3
+
+    async def test_someone_already_on_the_list_cannot_take_a_second_place(self, lmb: Lmb) -> None:
+        """Nobody is invited twice: a listed person's claim is refused like an ineligible one."""
+        from lmb.domain.errors import StateConflict
+
+        centre = await lmb.centre()
+        staff = await lmb.staff(centre)
+        await listed(lmb, centre, dt.date(1950, 1, 1), 1)
+        slot = await lmb.services.open_slots.announce(
+            centre, TODAY.isoformat(), "18:00", "19:00", 2, staff
+        )
+        with pytest.raises(StateConflict) as caught:
+            await lmb.services.open_slots.claim(slot.id, person(dt.date(1950, 1, 1), 1), "nl")
+        assert str(caught.value) == "this person cannot be invited now"
