@@ -50,6 +50,7 @@ def configure_logging(level: str = "INFO") -> None:
     root.setLevel(level)
     # uvicorn's own access log would print raw paths, manage tokens included.
     logging.getLogger("uvicorn.access").disabled = True
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def _config() -> Config:
@@ -139,12 +140,21 @@ async def serve(host: str, port: int) -> int:
             on_error=metrics.worker_errors.inc,
         )
     )
+
+    def request_exit(signum: int, frame: object) -> None:
+        server.should_exit = True
+
+    # uvicorn re-raises the signal that stopped it once it is done; with these handlers
+    # in place that lands here instead of killing the process before the cleanup below.
+    previous = {s: signal.signal(s, request_exit) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         await server.serve()
     finally:
         stop.set()
         await worker
         await runtime.aclose()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     return EXIT_OK
 
 

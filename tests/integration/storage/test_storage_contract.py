@@ -89,10 +89,13 @@ class TestUnitOfWork:
             assert await uow.registrations.get("r1") is None
 
     async def test_an_error_rolls_back(self, store: Store) -> None:
-        with pytest.raises(RuntimeError):
+        async def fail_halfway() -> None:
             async with store.uow() as uow:
                 await uow.centres.add(a_centre())
                 raise RuntimeError("boom")
+
+        with pytest.raises(RuntimeError):
+            await fail_halfway()
         async with store.uow() as uow:
             assert await uow.centres.list() == []
 

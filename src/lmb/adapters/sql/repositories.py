@@ -208,7 +208,7 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
         ]
         if persons:
             await self._conn.execute(sa.insert(t.persons), persons)
-        await self._sync_children(registration)
+        await self._sync_children(registration, fresh=True)
 
     async def save(self, registration: Registration) -> None:
         row = mappers.registration_row(registration, self._cipher)
@@ -241,11 +241,12 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
                 # persons join a registration only on add; the digest is unknown here
                 await self._conn.execute(sa.insert(t.persons).values({**row, "insz_digest": None}))
 
-    async def _sync_children(self, registration: Registration) -> None:
+    async def _sync_children(self, registration: Registration, *, fresh: bool = False) -> None:
         """Centres, availability and candidate units: only the differences are written.
 
         Candidate-unit rows that stay are left untouched, so that saving one unit's
-        registration never waits on a row another unit of work holds.
+        registration never waits on a row another unit of work holds. ``fresh``: the
+        registration was just inserted, nothing is stored for it yet.
         """
         rid = registration.id
         await self._sync_set(
@@ -253,15 +254,26 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
             rid,
             ("centre_id",),
             {(c,) for c in registration.centre_ids},
+            fresh=fresh,
         )
         await self._sync_set(
-            t.availability, rid, ("date", "half_day"), mappers.availability_rows(registration)
+            t.availability,
+            rid,
+            ("date", "half_day"),
+            mappers.availability_rows(registration),
+            fresh=fresh,
         )
         cu = t.candidate_units.c
-        existing = {
-            r["unit_key"]: r
-            for r in await self._rows(sa.select(t.candidate_units).where(cu.registration_id == rid))
-        }
+        existing = (
+            {}
+            if fresh
+            else {
+                r["unit_key"]: r
+                for r in await self._rows(
+                    sa.select(t.candidate_units).where(cu.registration_id == rid)
+                )
+            }
+        )
         wanted = mappers.candidate_unit_rows(registration)
         gone = set(existing) - set(wanted)
         if gone:
@@ -295,14 +307,20 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
         registration_id: str,
         columns: tuple[str, ...],
         wanted: set[tuple[Any, ...]],
+        *,
+        fresh: bool,
     ) -> None:
         cols = [table.c[name] for name in columns]
-        existing = {
-            tuple(r)
-            for r in await self._conn.execute(
-                sa.select(*cols).where(table.c.registration_id == registration_id)
-            )
-        }
+        existing: set[tuple[Any, ...]] = (
+            set()
+            if fresh
+            else {
+                tuple(r)
+                for r in await self._conn.execute(
+                    sa.select(*cols).where(table.c.registration_id == registration_id)
+                )
+            }
+        )
         for values in existing - wanted:
             await self._conn.execute(
                 sa.delete(table).where(
