@@ -10,6 +10,7 @@ import pytest
 from attrs import evolve
 from litestar.testing import AsyncTestClient
 
+from lmb.entrypoints.config import ConfigError
 from lmb.entrypoints.container import Runtime
 from lmb.entrypoints.http import HttpSettings, create_app
 from lmb.entrypoints.http.security import SlidingWindowLimiter
@@ -75,6 +76,10 @@ class TestRateLimits:
         )
         assert (settings.public_rate_limit, settings.manage_rate_limit) == (7, 2)
         assert settings.cors_origins == ()
+        defaults = HttpSettings.from_env({})
+        assert defaults == HttpSettings()
+        with pytest.raises(ConfigError, match="LMB_RATE_LIMIT_PUBLIC"):
+            HttpSettings.from_env({"LMB_RATE_LIMIT_PUBLIC": "many"})
 
 
 class TestBodies:

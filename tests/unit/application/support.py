@@ -21,6 +21,7 @@ from lmb.application.ports import (
     EligibilityService,
     InvitationReport,
     ServiceUnavailable,
+    UnitOfWorkFactory,
 )
 from lmb.application.registrations import (
     AvailabilityInput,
@@ -88,7 +89,7 @@ class Lmb:
     """The system under test and its fakes."""
 
     clock: FixedClock
-    store: InMemoryStore
+    store: UnitOfWorkFactory
     vcdb: ScriptedVcdb
     booking: RecordingBookingSystem
     mailer: LogMailer
@@ -172,9 +173,10 @@ def register_self(p: PersonInput, centre_id: str, **kw: object) -> Register:
     )
 
 
-async def build_lmb() -> Lmb:
+async def build_lmb(store: UnitOfWorkFactory | None = None) -> Lmb:
+    """Everything wired as in production, on ``store`` (in-memory by default)."""
     clock = FixedClock(NOW)
-    store = InMemoryStore()
+    store = store or InMemoryStore()
     vcdb = ScriptedVcdb()
     booking = RecordingBookingSystem()
     mailer = LogMailer()

@@ -16,7 +16,7 @@ from collections import OrderedDict, deque
 from collections.abc import Mapping
 from typing import Any
 
-from attrs import frozen
+from attrs import fields, frozen
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
@@ -46,6 +46,8 @@ class HttpSettings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> HttpSettings:
         values = os.environ if env is None else env
+        # Class attributes of a slotted attrs class are descriptors, not the defaults.
+        defaults = fields(cls)
 
         def number(name: str, default: int) -> int:
             raw = values.get(name, "").strip()
@@ -60,8 +62,8 @@ class HttpSettings:
         )
         forwarded = values.get("LMB_TRUST_FORWARDED_FOR", "").strip().lower()
         return cls(
-            public_rate_limit=number("LMB_RATE_LIMIT_PUBLIC", cls.public_rate_limit),
-            manage_rate_limit=number("LMB_RATE_LIMIT_MANAGE", cls.manage_rate_limit),
+            public_rate_limit=number("LMB_RATE_LIMIT_PUBLIC", defaults.public_rate_limit.default),
+            manage_rate_limit=number("LMB_RATE_LIMIT_MANAGE", defaults.manage_rate_limit.default),
             cors_origins=origins,
             trust_forwarded_for=forwarded in ("1", "true", "yes", "on"),
         )
