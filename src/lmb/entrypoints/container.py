@@ -53,9 +53,7 @@ class Container(containers.DeclarativeContainer):
 
     config = providers.Dependency(instance_of=Config)
     clock = providers.Singleton(SystemClock)
-    secrets = providers.Singleton(
-        lambda c: HmacSecrets(c.secret_key.encode()), config
-    )
+    secrets = providers.Singleton(lambda c: HmacSecrets(c.secret_key.encode()), config)
 
     engine = providers.Singleton(lambda c: create_engine(c.database_url), config)
     uow = providers.Selector(
@@ -66,9 +64,7 @@ class Container(containers.DeclarativeContainer):
 
     eligibility = providers.Selector(
         providers.Callable(lambda c: _present(c.vcdb_url), config),
-        real=providers.Singleton(
-            lambda c: HttpVcdb(c.vcdb_url, c.vcdb_token), config
-        ),
+        real=providers.Singleton(lambda c: HttpVcdb(c.vcdb_url, c.vcdb_token), config),
         simulated=providers.Singleton(SimulatedVcdb),
     )
     booking = providers.Selector(
@@ -93,9 +89,7 @@ class Container(containers.DeclarativeContainer):
     renderer = providers.Singleton(MessageRenderer)
     notifier = providers.Singleton(MessageNotifier, renderer, mailer, sms)
 
-    settings = providers.Singleton(
-        lambda c, s: _settings(c, s is not None), config, sms
-    )
+    settings = providers.Singleton(lambda c, s: _settings(c, s is not None), config, sms)
     context = providers.Singleton(Context, uow=uow, clock=clock, secrets=secrets, settings=settings)
     services = providers.Singleton(
         lambda ctx, e, b, n, c: Services.build(
@@ -131,7 +125,7 @@ class Runtime:
         try:
             async with self.services.ctx.uow() as uow:
                 await uow.centres.get("readiness-probe")
-        except Exception:  # noqa: BLE001 - any failure means not ready
+        except Exception:  # any failure means not ready
             log.warning("readiness probe failed", exc_info=True)
             return False
         return True

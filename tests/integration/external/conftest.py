@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+
 from tests.integration.external.servers import FakeClock, FakeRemote, HttpServerThread, Sleeps
 
 

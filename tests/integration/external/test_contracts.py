@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 
 import pytest
-from tests.integration.external.contracts import BookingSystemContract, EligibilityServiceContract
-from tests.integration.external.servers import TOKEN, FakeRemote, Reply, Sleeps
 
 from lmb.adapters.http import HttpBookingSystem, HttpSettings, HttpVcdb
 from lmb.adapters.simulators import SimulatedBookingSystem, SimulatedVcdb
+from tests.integration.external.contracts import BookingSystemContract, EligibilityServiceContract
+from tests.integration.external.servers import TOKEN, FakeRemote, Reply, Sleeps
 
 FAST = HttpSettings(read_timeout=0.3, attempts=2, backoff=0.01)
 

@@ -6,10 +6,10 @@ import datetime as dt
 from collections.abc import AsyncIterator
 
 import pytest
-from tests.integration.external.servers import HANG, TOKEN, FakeClock, FakeRemote, Reply, Sleeps
 
 from lmb.adapters.http import HttpBookingSystem, HttpSettings, HttpSmsGateway
 from lmb.application.ports import InvitationReport, ServiceRejected, ServiceUnavailable
+from tests.integration.external.servers import HANG, TOKEN, FakeClock, FakeRemote, Reply, Sleeps
 
 FAST = HttpSettings(connect_timeout=0.5, read_timeout=0.3, attempts=3, backoff=0.01)
 REPORT = InvitationReport(

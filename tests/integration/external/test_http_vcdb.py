@@ -8,6 +8,11 @@ import time
 from collections.abc import AsyncIterator
 
 import pytest
+
+from lmb.adapters.http import HttpSettings, HttpVcdb
+from lmb.application.ports import EligibilityAnswer, ServiceRejected, ServiceUnavailable
+from lmb.domain.person import VaccinationCode, VcdbStatus
+from lmb.testing.builders import an_insz
 from tests.integration.external.servers import (
     HANG,
     TOKEN,
@@ -17,11 +22,6 @@ from tests.integration.external.servers import (
     Sleeps,
     free_port,
 )
-
-from lmb.adapters.http import HttpSettings, HttpVcdb
-from lmb.application.ports import EligibilityAnswer, ServiceRejected, ServiceUnavailable
-from lmb.domain.person import VaccinationCode, VcdbStatus
-from lmb.testing.builders import an_insz
 
 JAN = an_insz(dt.date(1941, 3, 2), 17)
 CODE = VaccinationCode.parse("ABCD-EFGH-JKMN-PQRS")

@@ -10,6 +10,14 @@ from collections.abc import AsyncIterator, Iterator
 from email.message import EmailMessage
 
 import pytest
+
+from lmb.adapters.http import HttpSettings, HttpSmsGateway
+from lmb.adapters.mail import LogMailer, SmtpMailer
+from lmb.adapters.messages import MessageRenderer
+from lmb.adapters.messages.gsm import septets
+from lmb.adapters.notifier import MessageNotifier, OutgoingMail
+from lmb.application.model import Message, MessageKind
+from lmb.application.ports import ServiceRejected, ServiceUnavailable
 from tests.integration.external.servers import (
     TOKEN,
     FakeRemote,
@@ -20,14 +28,6 @@ from tests.integration.external.servers import (
     self_signed_tls,
     start_smtp,
 )
-
-from lmb.adapters.http import HttpSettings, HttpSmsGateway
-from lmb.adapters.mail import LogMailer, SmtpMailer
-from lmb.adapters.messages import MessageRenderer
-from lmb.adapters.messages.gsm import septets
-from lmb.adapters.notifier import MessageNotifier, OutgoingMail
-from lmb.application.model import Message, MessageKind
-from lmb.application.ports import ServiceRejected, ServiceUnavailable
 
 SENDER = "Last-minute vaccinatie <noreply@vaccinatie.example.be>"
 MAIL = OutgoingMail(
