@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Awaitable, Callable
-
-import httpx
-
 from lmb.adapters.http._json import iso_datetime
-from lmb.adapters.http.client import CircuitState, HttpSettings, ResilientClient
+from lmb.adapters.http.client import HttpAdapter
 from lmb.application.ports import BookingSystem, InvitationReport
 
 _LOG_PATH = "/v1/last-minute-invitations"
 
 
-class HttpBookingSystem(BookingSystem):
+class HttpBookingSystem(HttpAdapter, BookingSystem):
     """Reports invitations to ``POST /v1/last-minute-invitations`` (201).
 
     Every report carries an ``Idempotency-Key`` header, the same on every retry and on
@@ -30,33 +24,6 @@ class HttpBookingSystem(BookingSystem):
     """
 
     service = "booking system"
-
-    def __init__(
-        self,
-        base_url: str,
-        token: str | None,
-        *,
-        settings: HttpSettings | None = None,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        self._http = ResilientClient(
-            service=self.service,
-            base_url=base_url,
-            token=token,
-            settings=settings,
-            clock=clock,
-            sleep=sleep,
-            transport=transport,
-        )
-
-    @property
-    def circuit_state(self) -> CircuitState:
-        return self._http.circuit_state
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
 
     async def report_invitation(self, report: InvitationReport, *, idempotency_key: str) -> None:
         """Report one invitation; ``expires_at`` None for a claimed open slot.

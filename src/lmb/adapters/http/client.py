@@ -305,3 +305,45 @@ class ResilientClient:
                 await self._sleep(delay)
         log.warning("%s: %s failed (%s) after %d attempts", self.service, what, reason, attempts)
         raise ServiceUnavailable(f"{self.service}: {what} failed ({reason})")
+
+
+class HttpAdapter:
+    """What every HTTP adapter shares: one resilient client, its breaker, its closing.
+
+    Args:
+        base_url: the service's base URL (``LMB_*_URL``).
+        token: its bearer token (``LMB_*_TOKEN``).
+        settings: timeouts, retries and breaker thresholds.
+        clock: monotonic seconds for the breaker (tests).
+        sleep: waiting between retries (tests).
+        transport: an httpx transport to use instead of the network (tests).
+    """
+
+    service = "remote service"
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None,
+        *,
+        settings: HttpSettings | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._http = ResilientClient(
+            service=self.service,
+            base_url=base_url,
+            token=token,
+            settings=settings,
+            clock=clock,
+            sleep=sleep,
+            transport=transport,
+        )
+
+    @property
+    def circuit_state(self) -> CircuitState:
+        return self._http.circuit_state
+
+    async def aclose(self) -> None:
+        await self._http.aclose()

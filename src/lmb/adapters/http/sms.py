@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Awaitable, Callable
-
-import httpx
-
-from lmb.adapters.http.client import CircuitState, HttpSettings, ResilientClient
+from lmb.adapters.http.client import HttpAdapter
 from lmb.adapters.notifier import SmsGateway
 
 _LOG_PATH = "/v1/messages"
 
 
-class HttpSmsGateway(SmsGateway):
+class HttpSmsGateway(HttpAdapter, SmsGateway):
     """Sends ``{"to", "text"}`` with a bearer token, retries and a circuit breaker.
 
     Args:
@@ -24,33 +18,6 @@ class HttpSmsGateway(SmsGateway):
     """
 
     service = "SMS gateway"
-
-    def __init__(
-        self,
-        base_url: str,
-        token: str | None,
-        *,
-        settings: HttpSettings | None = None,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        self._http = ResilientClient(
-            service=self.service,
-            base_url=base_url,
-            token=token,
-            settings=settings,
-            clock=clock,
-            sleep=sleep,
-            transport=transport,
-        )
-
-    @property
-    def circuit_state(self) -> CircuitState:
-        return self._http.circuit_state
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
 
     async def send(self, to: str, text: str) -> None:
         """Hand one SMS to the gateway; returns once it accepted it (202).

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import time
-from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
-import httpx
-
 from lmb.adapters.http._json import iso_datetime, json_object
-from lmb.adapters.http.client import CircuitState, HttpSettings, ResilientClient
+from lmb.adapters.http.client import HttpAdapter
 from lmb.application.ports import EligibilityAnswer, EligibilityService, ServiceRejected
 from lmb.domain.errors import DomainError
 from lmb.domain.insz import Insz
@@ -23,7 +18,7 @@ _MARK_LOG_PATH = "/v1/vaccination-codes/***/invitations"
 _NEEDS_CODE = frozenset({VcdbStatus.ELIGIBLE})
 
 
-class HttpVcdb(EligibilityService):
+class HttpVcdb(HttpAdapter, EligibilityService):
     """Speaks the VCDB contract with a bearer token, retries and a circuit breaker.
 
     - ``GET /v1/persons/{insz}/vaccination-code``: 200 with ``insz``,
@@ -41,33 +36,6 @@ class HttpVcdb(EligibilityService):
     """
 
     service = "VCDB"
-
-    def __init__(
-        self,
-        base_url: str,
-        token: str | None,
-        *,
-        settings: HttpSettings | None = None,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        self._http = ResilientClient(
-            service=self.service,
-            base_url=base_url,
-            token=token,
-            settings=settings,
-            clock=clock,
-            sleep=sleep,
-            transport=transport,
-        )
-
-    @property
-    def circuit_state(self) -> CircuitState:
-        return self._http.circuit_state
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
 
     async def check(self, insz: Insz) -> EligibilityAnswer:
         """What the VCDB says of ``insz``; an unknown person is ``not_eligible``.
