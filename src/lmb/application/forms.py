@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from lmb.application.errors import InvalidInput
-from lmb.domain.errors import DomainError, ValidationFailed
+from lmb.domain.errors import DomainError, InvalidFields, ValidationFailed
 
 T = TypeVar("T")
 
@@ -22,7 +22,11 @@ class Collector:
         try:
             return parse()
         except DomainError as exc:
-            self.errors.append(exc.at(field) if field else exc)
+            placed = exc.at(field) if field else exc
+            if isinstance(placed, InvalidFields):
+                self.errors.extend(placed.errors)
+            else:
+                self.errors.append(placed)
             return None
 
     def add(self, error: DomainError) -> None:

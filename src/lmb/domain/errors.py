@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 
@@ -40,6 +40,41 @@ class ValidationFailed(DomainError):
     """Input that can never be valid (bad format, out of range)."""
 
     code = "validation.failed"
+
+
+class InvalidFields(ValidationFailed):
+    """Several fields of one object are wrong at once; ``errors`` names each."""
+
+    code = "validation.fields"
+
+    def __init__(self, errors: list[DomainError]) -> None:
+        super().__init__("; ".join(f"{e.field}: {e.detail}" for e in errors))
+        self.errors = errors
+
+    def at(self, field: str) -> DomainError:
+        for error in self.errors:
+            error.at(field)
+        return self
+
+
+def collect(checks: Mapping[str, Callable[[], Any]]) -> dict[str, Any]:
+    """Run every check, naming each failure by its field; raise them all together.
+
+    Raises:
+        DomainError: the one failure, or InvalidFields for several.
+    """
+    values: dict[str, Any] = {}
+    errors: list[DomainError] = []
+    for name, check in checks.items():
+        try:
+            values[name] = check()
+        except DomainError as exc:
+            errors.append(exc.at(name))
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise InvalidFields(errors)
+    return values
 
 
 class InvalidInsz(ValidationFailed):

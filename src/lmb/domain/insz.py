@@ -24,7 +24,7 @@ class Insz:
     digits: str
 
     @classmethod
-    def parse(cls, text: str) -> Insz:
+    def parse(cls, text: object) -> Insz:
         """Accept ``85073003328``, ``85.07.30-033.28`` and similar spellings.
 
         Raises:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import enum
 import re
-from typing import Any
 
 from attrs import define, frozen
 
 from lmb.domain.contact import Email, Mobile, parse_name
-from lmb.domain.errors import DomainError, InvalidVaccinationCode
+from lmb.domain.errors import InvalidVaccinationCode, collect
 from lmb.domain.geography import Postcode
 from lmb.domain.insz import Insz
 
@@ -46,13 +45,6 @@ class VcdbStatus(enum.StrEnum):
     NOT_ELIGIBLE = "not_eligible"
 
 
-def _field(name: str, parse: Any, value: object) -> Any:
-    try:
-        return parse(value)
-    except DomainError as exc:
-        raise exc.at(name) from None
-
-
 @frozen
 class Person:
     """A citizen's identity and contact data (R-DATA).
@@ -79,15 +71,18 @@ class Person:
         email: object = None,
         mobile: object = None,
     ) -> Person:
-        """Validate every field, raising the first error at its field name."""
-        return cls(
-            insz=_field("insz", Insz.parse, insz),
-            last_name=_field("last_name", lambda v: parse_name(v, what="last name"), last_name),
-            first_name=_field("first_name", lambda v: parse_name(v, what="first name"), first_name),
-            postcode=_field("postcode", Postcode.parse, postcode),
-            email=None if email in (None, "") else _field("email", Email.parse, email),
-            mobile=None if mobile in (None, "") else _field("mobile", Mobile.parse, mobile),
+        """Validate every field; every bad one is named (InvalidFields for several)."""
+        v = collect(
+            {
+                "insz": lambda: Insz.parse(insz),
+                "last_name": lambda: parse_name(last_name, what="last name"),
+                "first_name": lambda: parse_name(first_name, what="first name"),
+                "postcode": lambda: Postcode.parse(postcode),
+                "email": lambda: None if email in (None, "") else Email.parse(email),
+                "mobile": lambda: None if mobile in (None, "") else Mobile.parse(mobile),
+            }
         )
+        return cls(**v)
 
     @property
     def birth_key(self) -> int:
@@ -110,12 +105,15 @@ class Contact:
     def create(
         cls, *, last_name: object, first_name: object, email: object, mobile: object = None
     ) -> Contact:
-        return cls(
-            last_name=_field("last_name", lambda v: parse_name(v, what="last name"), last_name),
-            first_name=_field("first_name", lambda v: parse_name(v, what="first name"), first_name),
-            email=_field("email", Email.parse, email),
-            mobile=None if mobile in (None, "") else _field("mobile", Mobile.parse, mobile),
+        v = collect(
+            {
+                "last_name": lambda: parse_name(last_name, what="last name"),
+                "first_name": lambda: parse_name(first_name, what="first name"),
+                "email": lambda: Email.parse(email),
+                "mobile": lambda: None if mobile in (None, "") else Mobile.parse(mobile),
+            }
         )
+        return cls(**v)
 
     def __repr__(self) -> str:
         return "Contact(***)"

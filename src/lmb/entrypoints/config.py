@@ -11,6 +11,9 @@ from pathlib import Path
 from attrs import frozen
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./lmb.db"
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+DEFAULT_BOOKING_PUBLIC_URL = "https://booking.example.invalid/"
+DEFAULT_MAIL_FROM = "lmb@localhost"
 
 
 class ConfigError(Exception):
@@ -29,17 +32,17 @@ def _bool(value: str, name: str) -> bool:
 @frozen
 class Config:
     database_url: str = DEFAULT_DATABASE_URL
-    public_url: str = "http://127.0.0.1:8000"
+    public_url: str = DEFAULT_PUBLIC_URL
     admin_token: str | None = None
     secret_key: str = ""
     vcdb_url: str | None = None
     vcdb_token: str | None = None
     booking_url: str | None = None
     booking_token: str | None = None
-    booking_public_url: str = "https://booking.example.invalid/"
+    booking_public_url: str = DEFAULT_BOOKING_PUBLIC_URL
     smtp_host: str | None = None
     smtp_port: int = 25
-    mail_from: str = "lmb@localhost"
+    mail_from: str = DEFAULT_MAIL_FROM
     sms_url: str | None = None
     sms_token: str | None = None
     invitation_ttl: dt.timedelta = dt.timedelta(seconds=1800)
@@ -81,17 +84,17 @@ class Config:
             raise ConfigError("LMB_SECRET_KEY must be at least 16 characters")
         return cls(
             database_url=database_url,
-            public_url=(get("LMB_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"),
+            public_url=(get("LMB_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
             admin_token=get("LMB_ADMIN_TOKEN"),
             secret_key=secret_key,
             vcdb_url=get("LMB_VCDB_URL"),
             vcdb_token=get("LMB_VCDB_TOKEN"),
             booking_url=get("LMB_BOOKING_URL"),
             booking_token=get("LMB_BOOKING_TOKEN"),
-            booking_public_url=get("LMB_BOOKING_PUBLIC_URL") or cls.booking_public_url,
+            booking_public_url=get("LMB_BOOKING_PUBLIC_URL") or DEFAULT_BOOKING_PUBLIC_URL,
             smtp_host=get("LMB_SMTP_HOST"),
             smtp_port=smtp_port,
-            mail_from=get("LMB_MAIL_FROM") or cls.mail_from,
+            mail_from=get("LMB_MAIL_FROM") or DEFAULT_MAIL_FROM,
             sms_url=get("LMB_SMS_URL"),
             sms_token=get("LMB_SMS_TOKEN"),
             invitation_ttl=dt.timedelta(seconds=ttl),

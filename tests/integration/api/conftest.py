@@ -18,18 +18,16 @@ from lmb.adapters.sql import upgrade
 from lmb.adapters.system import FixedClock
 from lmb.entrypoints.config import Config
 from lmb.entrypoints.container import Runtime, build_runtime
-from lmb.entrypoints.http import HttpSettings, create_app
+from lmb.entrypoints.http import create_app
 from tests.integration.api.support import (
     ADMIN_TOKEN,
     ISSUED_INSZ,
     NOW,
+    RELAXED,
     SECRET_KEY,
     Client,
     Staff,
 )
-
-#: Generous limits: only the rate-limit tests want to hit them.
-RELAXED = HttpSettings(public_rate_limit=100_000, manage_rate_limit=100_000)
 
 
 @pytest.fixture(scope="session")

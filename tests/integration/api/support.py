@@ -13,6 +13,7 @@ from litestar.testing import AsyncTestClient
 from lmb.application.ports import EligibilityAnswer
 from lmb.domain.person import VaccinationCode, VcdbStatus
 from lmb.entrypoints.container import Runtime
+from lmb.entrypoints.http import HttpSettings
 
 #: Monday 23 November 2026, 09:00 in Brussels.
 NOW = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
@@ -20,6 +21,9 @@ TODAY = dt.date(2026, 11, 23)
 TOMORROW = TODAY + dt.timedelta(days=1)
 ADMIN_TOKEN = "admin-token-for-the-api-tests"
 SECRET_KEY = "a-secret-key-for-the-api-tests-only"
+
+#: Generous limits: only the rate-limit tests want to hit them.
+RELAXED = HttpSettings(public_rate_limit=100_000, manage_rate_limit=100_000)
 
 _serials = itertools.count(1)
 #: Every INSZ a test put in a request: no response body may ever carry one in full.

@@ -145,3 +145,29 @@ def test_demo_loads_centres_in_every_region(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "centres_created 30" in result.stdout
     assert "registrations 40" in result.stdout
+
+
+@pytest.mark.slow
+def test_worker_loops_until_sigterm(tmp_path: Path) -> None:
+    assert _run(["db", "upgrade"], tmp_path).returncode == 0
+    process = subprocess.Popen(
+        [LMB, "worker", "--interval", "0.2"],
+        cwd=tmp_path,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        time.sleep(1.5)
+        assert process.poll() is None
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            code = process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+    assert code == 0
+    assert process.stderr is not None
+    assert "worker stopped" in process.stderr.read()

@@ -26,8 +26,7 @@ from lmb.adapters.system import FixedClock
 from lmb.entrypoints.config import Config
 from lmb.entrypoints.container import build_runtime
 from lmb.entrypoints.http import create_app
-from tests.integration.api.conftest import RELAXED
-from tests.integration.api.support import ADMIN, ADMIN_TOKEN, NOW, SECRET_KEY
+from tests.integration.api.support import ADMIN, ADMIN_TOKEN, NOW, RELAXED, SECRET_KEY
 
 
 def _schema() -> BaseSchema:

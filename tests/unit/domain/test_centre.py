@@ -233,6 +233,7 @@ class TestErrorCodes:
         expected = {
             "DomainError": "domain.error",
             "ValidationFailed": "validation.failed",
+            "InvalidFields": "validation.fields",
             "InvalidInsz": "insz.invalid",
             "InvalidName": "name.invalid",
             "UnknownPostcode": "postcode.unknown",

@@ -267,3 +267,31 @@ class TestRegisteredPerson:
         registered.record_eligibility(VcdbStatus.ELIGIBLE, a_vaccination_code())
         registered.record_eligibility(VcdbStatus.ELIGIBLE, None)
         assert registered.vaccination_code == a_vaccination_code()
+
+
+class TestEveryBadFieldIsNamed:
+    def test_several_bad_fields_are_reported_together(self) -> None:
+        """R-DATA, contract: validation errors list every bad field, not only the first."""
+        import pytest
+
+        from lmb.domain.errors import InvalidFields
+        from lmb.domain.person import Person
+
+        with pytest.raises(InvalidFields) as caught:
+            Person.create(
+                insz="12345678901",
+                last_name="Peeters",
+                first_name="",
+                postcode="0000",
+                email="nope",
+                mobile="+32470123456",
+            )
+        fields = [e.field for e in caught.value.errors]
+        assert fields == ["insz", "first_name", "postcode", "email"]
+        placed = caught.value.at("persons[1]")
+        assert [e.field for e in placed.errors] == [  # type: ignore[attr-defined]
+            "persons[1].insz",
+            "persons[1].first_name",
+            "persons[1].postcode",
+            "persons[1].email",
+        ]

@@ -22,6 +22,9 @@ class TestConfig:
         assert config.groups_enabled is True
         assert config.vcdb_url is None
         assert config.sms_url is None
+        assert config.booking_public_url == "https://booking.example.invalid/"
+        assert config.mail_from == "lmb@localhost"
+        assert config.public_url == "http://127.0.0.1:8000"
 
     def test_the_embedded_secret_is_generated_once_and_kept(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

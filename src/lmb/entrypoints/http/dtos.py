@@ -29,7 +29,7 @@ LanguageName = Literal["nl", "fr", "de"]
 RegionName = Literal["VLG", "BRU", "WAL", "OOS"]
 KindName = Literal["self", "group", "companion", "third_party", "patient"]
 RoleName = Literal["admin", "centre", "doctor", "booking_system", "reporting"]
-SlotCount = Annotated[int, Meta(ge=-(2**31), le=2**31)]
+SlotCount = Annotated[int, Meta(description="a whole number, 1 to 10000")]
 
 
 # -- requests ------------------------------------------------------------------------------

@@ -33,6 +33,12 @@ MESSAGES: _Table = {
         "fr": "Cette valeur n'est pas valide.",
         "de": "Dieser Wert ist nicht gültig.",
     },
+    "validation.fields": {
+        "en": "Several fields are not valid.",
+        "nl": "Meerdere velden zijn niet geldig.",
+        "fr": "Plusieurs champs ne sont pas valides.",
+        "de": "Mehrere Felder sind nicht gültig.",
+    },
     "insz.invalid": {
         "en": "This is not a valid national register number or BIS number.",
         "nl": "Dit is geen geldig rijksregisternummer of BIS-nummer.",

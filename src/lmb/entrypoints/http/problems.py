@@ -27,7 +27,13 @@ from lmb.application.errors import (
     NotFound,
     Unavailable,
 )
-from lmb.domain.errors import DomainError, NoSlotLeft, StateConflict, ValidationFailed
+from lmb.domain.errors import (
+    DomainError,
+    InvalidFields,
+    NoSlotLeft,
+    StateConflict,
+    ValidationFailed,
+)
 from lmb.entrypoints.http.i18n import negotiate, title, translate
 
 log = logging.getLogger("lmb.http")
@@ -138,6 +144,8 @@ def _domain_field_error(error: DomainError, language: str) -> FieldError:
 
 
 def _handle_domain(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    if isinstance(exc, InvalidFields):
+        exc = InvalidInput(exc.errors)
     status = status_for(exc)
     language = language_of(request)
     if isinstance(exc, InvalidInput):
