@@ -125,6 +125,7 @@ class RegistrationView:
 def _parse_availability(
     collector: Collector, entries: Sequence[AvailabilityInput], now: dt.datetime
 ) -> Availability | None:
+    today = local_today(now)
     slots: list[HalfDaySlot] = []
     for index, entry in enumerate(entries):
         date = collector.take(f"availability[{index}].date", partial(parse_date, entry.date))
@@ -133,9 +134,15 @@ def _parse_availability(
         )
         if date is not None and half is not None:
             slots.append(HalfDaySlot(date, half))
+        elif date is not None:
+            # Check the date on its own too, so that one answer names every bad field.
+            try:
+                Availability.declare([HalfDaySlot(date, HalfDay.MORNING)], today=today, now=now)
+            except ValidationFailed as exc:
+                exc.field = f"availability[{index}].date"
+                collector.add(exc)
     if len(slots) != len(entries):
         return None
-    today = local_today(now)
 
     def declare() -> Availability:
         return Availability.declare(slots, today=today, now=now)

@@ -265,7 +265,7 @@ async def load_demo(
             continue
         language = rng.choice(_LANGUAGES[anchor.region])
         postcode = rng.choice(sorted(p.code for p in centre.postcodes))
-        days = rng.sample(range(0, 15), k=rng.randint(2, 6))
+        days = rng.sample(range(1, 15), k=rng.randint(2, 6))
         availability = [
             AvailabilityInput(
                 date=today + dt.timedelta(days=d),
@@ -273,6 +273,13 @@ async def load_demo(
             )
             for d in sorted(days)
         ]
+        if rng.random() < 0.7:
+            # Most demo citizens are free later today, so a session opened during a
+            # demo finds people to invite at once.
+            availability[:0] = [
+                AvailabilityInput(date=today, half_day="afternoon"),
+                AvailabilityInput(date=today, half_day="evening"),
+            ]
         draw = rng.random()
         contact = None
         companion_of = None

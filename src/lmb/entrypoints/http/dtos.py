@@ -8,7 +8,7 @@ case results by the ``*_out`` functions; an INSZ only ever leaves masked.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 from msgspec import Meta
@@ -24,11 +24,64 @@ Short = Annotated[str, Meta(max_length=200)]
 Text = Annotated[str, Meta(max_length=400)]
 Hour = Annotated[str, Meta(max_length=8, examples=["15:00"], description="HH:MM")]
 Id = Annotated[str, Meta(max_length=100)]
-HalfDayName = Literal["morning", "afternoon", "evening"]
-LanguageName = Literal["nl", "fr", "de"]
-RegionName = Literal["VLG", "BRU", "WAL", "OOS"]
-KindName = Literal["self", "group", "companion", "third_party", "patient"]
-RoleName = Literal["admin", "centre", "doctor", "booking_system", "reporting"]
+# Closed sets are plain strings on the wire, checked by the use cases: so one answer
+# names every bad field, each with a message in the caller's language.
+
+
+HalfDayName = Annotated[
+    str,
+    Meta(
+        max_length=20,
+        description="morning | afternoon | evening",
+        examples=["morning"],
+        extra_json_schema={"enum": ["morning", "afternoon", "evening"]},
+    ),
+]
+LanguageName = Annotated[
+    str,
+    Meta(
+        max_length=20,
+        description="nl | fr | de",
+        examples=["nl"],
+        extra_json_schema={"enum": ["nl", "fr", "de"]},
+    ),
+]
+RegionName = Annotated[
+    str,
+    Meta(
+        max_length=20,
+        description="VLG | BRU | WAL | OOS",
+        examples=["VLG"],
+        extra_json_schema={"enum": ["VLG", "BRU", "WAL", "OOS"]},
+    ),
+]
+KindName = Annotated[
+    str,
+    Meta(
+        max_length=20,
+        description="self | group | companion | third_party | patient",
+        examples=["self"],
+        extra_json_schema={"enum": ["self", "group", "companion", "third_party", "patient"]},
+    ),
+]
+RoleName = Annotated[
+    str,
+    Meta(
+        max_length=20,
+        description="admin | centre | doctor | booking_system | reporting",
+        examples=["admin"],
+        extra_json_schema={"enum": ["admin", "centre", "doctor", "booking_system", "reporting"]},
+    ),
+]
+DateText = Annotated[
+    str,
+    Meta(
+        max_length=10,
+        description="YYYY-MM-DD",
+        examples=["2021-04-11"],
+        extra_json_schema={"format": "date"},
+    ),
+]
 SlotCount = Annotated[int, Meta(description="a whole number, 1 to 10000")]
 
 
@@ -56,7 +109,7 @@ class ContactIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class HalfDayIn(msgspec.Struct, forbid_unknown_fields=True):
-    date: dt.date
+    date: DateText
     half_day: HalfDayName
 
 
@@ -72,7 +125,18 @@ class RegistrationIn(msgspec.Struct, forbid_unknown_fields=True):
     )
     contact: ContactIn | None = None
     companion_of: Annotated[str, Meta(max_length=60)] | None = None
-    invite: Literal["patient", "doctor"] | None = None
+    invite: (
+        Annotated[
+            str,
+            Meta(
+                max_length=20,
+                description="patient | doctor",
+                examples=["patient"],
+                extra_json_schema={"enum": ["patient", "doctor"]},
+            ),
+        ]
+        | None
+    ) = None
 
 
 class ClaimIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -121,7 +185,15 @@ class InviteMoreIn(msgspec.Struct, forbid_unknown_fields=True):
 
 class BookingEventIn(msgspec.Struct, forbid_unknown_fields=True):
     vaccination_code: Annotated[str, Meta(max_length=60)]
-    status: Literal["booked", "cancelled"]
+    status: Annotated[
+        str,
+        Meta(
+            max_length=20,
+            description="booked | cancelled",
+            examples=["booked"],
+            extra_json_schema={"enum": ["booked", "cancelled"]},
+        ),
+    ]
     at: dt.datetime
 
 
