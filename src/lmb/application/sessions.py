@@ -277,7 +277,8 @@ class SessionQueries:
             session = await _session_for(uow, session_id, actor)
             invitations = await uow.invitations.for_session(session.id)
             lines = []
-            for invitation in sorted(invitations, key=lambda i: (i.created_at, i.id)):
+            # The store keeps invitation order; a stable sort by time keeps it within a fill.
+            for invitation in sorted(invitations, key=lambda i: i.created_at):
                 registration = await uow.registrations.get(invitation.registration_id)
                 lines.append(
                     InvitationLine(

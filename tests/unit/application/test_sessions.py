@@ -43,6 +43,8 @@ class TestOpenSession:
         assert (stats.slots, stats.invited, stats.open) == (2, 2, 0)
         await lmb.run_worker(1)
         assert set(invited_emails(lmb)) == {"jan.2@example.be", "jan.3@example.be"}
+        lines = await lmb.services.sessions.invitations(stats.id, staff)
+        assert [line.persons[0][-16:-1] for line in lines] == ["35.01.01-***.**", "50.01.01-***.**"]
 
     async def test_companions_come_first(self, lmb: Lmb) -> None:
         """R-RANK 1: who accompanies a booked person precedes even the oldest."""
