@@ -45,7 +45,7 @@ from lmb.application.ports import (
 )
 from lmb.domain.centre import Centre, OpenSlot
 from lmb.domain.geography import Region
-from lmb.domain.invitation import Invitation
+from lmb.domain.invitation import Invitation, InvitationStatus
 from lmb.domain.person import PersonStatus, VaccinationCode
 from lmb.domain.ranking import DEFAULT_POLICY, Candidate, candidates_for
 from lmb.domain.registration import Kind, Registration, Status
@@ -555,7 +555,15 @@ class InMemoryReportQueries(_Repository, ReportQueries):
             by_region=dict(by_region),
             by_centre=dict(Counter(c for r in listed for c in r.centre_ids)),
             by_status=dict(by_status),
+            invitations=_invitation_counts(invitations),
         )
+
+
+def _invitation_counts(invitations: Sequence[Invitation]) -> dict[str, int]:
+    counts = Counter({status.value: 0 for status in InvitationStatus})
+    counts.update(i.status.value for i in invitations)
+    counts["late"] = sum(1 for i in invitations if i.late_booked_at is not None)
+    return dict(counts)
 
 
 # -- the unit of work and its factory -------------------------------------------------------

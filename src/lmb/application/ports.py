@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
-from attrs import frozen
+from attrs import field, frozen
 
 from lmb.application.model import (
     AuditEntry,
@@ -310,6 +310,8 @@ class Summary:
     by_region: dict[str, int]
     by_centre: dict[str, int]
     by_status: dict[str, int]
+    #: invitations by status (sent, booked, expired, cancelled), plus ``late`` bookings
+    invitations: dict[str, int] = field(factory=dict)
 
 
 class ReportQueries(Protocol):

@@ -59,6 +59,7 @@ class TestMetrics:
         assert "lmb_http_request_duration_seconds_bucket" in text
         assert 'lmb_registrations{status="pending"} 1.0' in text
         assert 'lmb_persons{state="registered"} 1.0' in text
+        assert 'lmb_invitations{status="expired"} 0.0' in text
         assert 'lmb_outbox_messages{status="pending"}' in text
         assert "lmb_store_up 1.0" in text
 

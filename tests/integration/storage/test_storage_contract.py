@@ -513,6 +513,9 @@ class TestSummary:
             an_invitation("i3", group, persons=[p.id for p in group.persons]),
             an_invitation("i4", single),
         ]
+        invitations[2].book(NOW)
+        invitations[3].expire(NOW)
+        invitations[3].book(NOW)  # late: kept, never takes the seat back
         async with store.uow() as uow:
             for invitation in invitations:
                 await uow.invitations.add(invitation)
@@ -535,6 +538,13 @@ class TestSummary:
         statuses.update(r.status.value for r in registrations)
         assert summary.by_status == dict(statuses)
         assert summary.by_status["withdrawn"] == 1
+        assert summary.invitations == {
+            "sent": 2,
+            "booked": 1,
+            "expired": 1,
+            "cancelled": 0,
+            "late": 1,
+        }
 
     async def test_an_empty_store_reports_zeros(self, store: Store) -> None:
         async with store.uow() as uow:

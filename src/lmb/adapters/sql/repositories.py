@@ -832,6 +832,16 @@ class SqlReportQueries(_Repository, ReportQueries):
             sa.select(r.status, sa.func.count()).group_by(r.status)
         ):
             by_status[status] = count
+        invitations = {status.value: 0 for status in InvitationStatus}
+        for status, count in await self._conn.execute(
+            sa.select(i.status, sa.func.count()).group_by(i.status)
+        ):
+            invitations[status] = count
+        invitations["late"] = await scalar(
+            sa.select(sa.func.count())
+            .select_from(t.invitations)
+            .where(i.late_booked_at.is_not(None))
+        )
         return Summary(
             registered=await scalar(
                 sa.select(sa.func.count()).select_from(persons_listed).where(listed)
@@ -850,4 +860,5 @@ class SqlReportQueries(_Repository, ReportQueries):
             by_region=by_region,
             by_centre=by_centre,
             by_status=by_status,
+            invitations=invitations,
         )

@@ -65,6 +65,12 @@ class Metrics:
             ["state"],
             registry=r,
         )
+        self.invitations = Gauge(
+            "lmb_invitations",
+            "Invitations by status (sent, booked, expired, cancelled, late), at scrape time.",
+            ["status"],
+            registry=r,
+        )
         self.outbox = Gauge(
             "lmb_outbox_messages",
             "Outbox messages by status (dead ones need attention), at scrape time.",
@@ -115,6 +121,8 @@ class Metrics:
                 self.registrations.labels(status=status).set(count)
             self.persons.labels(state="registered").set(summary.registered)
             self.persons.labels(state="invited").set(summary.invited)
+            for status, count in summary.invitations.items():
+                self.invitations.labels(status=status).set(count)
             for status in _STATUSES:
                 self.outbox.labels(status=status).set(outbox.get(status, 0))
             for status, count in outbox.items():
