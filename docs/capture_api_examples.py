@@ -280,8 +280,45 @@ def run(banner: str) -> None:
     )  # fmt: skip
     curl([*centre, f"{BASE}/api/v1/sessions/{session_id}"])
 
-    heading("Reports (admin, reporting)")
+    heading(
+        "Reports (admin, reporting)",
+        "N-REPORT: the contract's counts, then the breakdown: doctor registrations, bookings"
+        " and expiries, invitations by status (`late`: booked after expiry), registrations"
+        " by kind, persons by province (ISO 3166-2:BE from the postcode, `BRU` for"
+        " Brussels), invitations per centre, and registrations and invitations per"
+        " Brussels day. Counts only, never a person.",
+    )
     curl(["-H", f"Authorization: Bearer {tokens['reporting']}", f"{BASE}/api/v1/reports/summary"])
+    sections.append(
+        "\nThe same numbers as CSV, one per row (`section,key,value`), for a spreadsheet:\n"
+    )
+    curl(
+        ["-H", f"Authorization: Bearer {tokens['reporting']}",
+         f"{BASE}/api/v1/reports/summary.csv"],
+        limit=400,
+    )  # fmt: skip
+
+    heading(
+        "Audit log (admin)",
+        "Every staff action, newest first (`limit`, 1–1000, default 100): who (token id),"
+        " what, when; never a citizen's personal data. Reading it is audited too.",
+    )
+    curl(["-H", f"Authorization: Bearer {ADMIN}", f"{BASE}/api/v1/audit?limit=3"])
+
+    heading(
+        "Revoking a staff token (admin)",
+        "Refused at once on every instance; revoking twice is harmless (`204`).",
+    )
+    spare = subprocess.run(
+        ["curl", "-s", "-H", f"Authorization: Bearer {ADMIN}", *jh,
+         "-d", j({"role": "reporting", "name": "old laptop"}), f"{BASE}/api/v1/tokens"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    spare_id = json.loads(spare.stdout)["id"]
+    curl(
+        ["-X", "DELETE", "-H", f"Authorization: Bearer {ADMIN}",
+         f"{BASE}/api/v1/tokens/{spare_id}"]
+    )  # fmt: skip
 
     heading("Withdrawing (N-GDPR)", "Personal data are erased; the answer is `204`.")
     other = dict(reg, persons=[dict(jan, insz=eligible_insz(1961, 6, 6), first_name="Els")])

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from attrs import define, evolve, field
 
+from lmb.application.clock import local_today
 from lmb.application.model import (
     AuditEntry,
     BookingEventRecord,
@@ -30,6 +31,7 @@ from lmb.application.model import (
 from lmb.application.ports import (
     AuditLog,
     BookingEventRepository,
+    Breakdown,
     CandidateQuery,
     CentreRepository,
     InvitationRepository,
@@ -44,7 +46,7 @@ from lmb.application.ports import (
     UnitOfWorkFactory,
 )
 from lmb.domain.centre import Centre, OpenSlot
-from lmb.domain.geography import Region
+from lmb.domain.geography import Postcode, Region
 from lmb.domain.invitation import Invitation, InvitationStatus
 from lmb.domain.person import PersonStatus, VaccinationCode
 from lmb.domain.ranking import DEFAULT_POLICY, Candidate, candidates_for
@@ -100,7 +102,11 @@ _TABLES = (
     "staff_tokens",
     "booking_events",
     "audit",
+    "report_totals",
 )
+
+#: N-GDPR: statuses whose registrations are erased once the retention has passed
+_PURGED_AFTER_RETENTION = (Status.LAPSED, Status.INELIGIBLE, Status.BOOKED)
 
 _DELETED: Any = object()
 
@@ -358,6 +364,41 @@ class InMemoryRegistrationRepository(_Repository, RegistrationRepository):
         )
         return [rid for _, rid in found[:limit]]
 
+    async def due_for_purge(self, before: dt.datetime, limit: int) -> list[str]:
+        found = sorted(
+            (r.registration.changed_at, r.registration.id)
+            for r in self._stored()
+            if not r.erased
+            and r.registration.status in _PURGED_AFTER_RETENTION
+            and r.registration.changed_at is not None
+            and r.registration.changed_at < before
+        )
+        return [rid for _, rid in found[:limit]]
+
+    async def purge(self, registration_id: str) -> None:
+        record = self._record(registration_id)
+        if record is None:
+            return
+        totals: Counter[str] = Counter(self._txn.get("report_totals", "all") or {})
+        for rp in record.registration.persons:
+            postcode = rp.person.postcode
+            totals.update(
+                ("persons", f"region:{postcode.region.value}", f"postcode:{postcode.code}")
+            )
+        self._txn.put("report_totals", "all", dict(totals))
+        await self.erase(registration_id)
+
+    async def set_insz_digest(self, person_id: str, insz_digest: str) -> None:
+        for record in self._stored():
+            if person_id in record.insz_digests:
+                digests = {**record.insz_digests, person_id: insz_digest}
+                self._txn.put(
+                    "registrations",
+                    record.registration.id,
+                    evolve(record, insz_digests=digests),
+                )
+                return
+
     async def erase(self, registration_id: str) -> None:
         """Drops persons, availability, contact and INSZ digests (as the SQL store does)."""
         record = self._record(registration_id)
@@ -509,6 +550,15 @@ class InMemoryStaffTokenRepository(_Repository, StaffTokenRepository):
         found = [t for t in self._txn.values("staff_tokens") if t.digest == digest]
         return copy.deepcopy(_first(found))
 
+    async def revoke(self, token_id: str, at: dt.datetime) -> StaffToken | None:
+        token: StaffToken | None = self._txn.get("staff_tokens", token_id)
+        if token is None:
+            return None
+        if token.revoked_at is None:
+            token = evolve(token, revoked_at=at)
+            self._txn.put("staff_tokens", token_id, token)
+        return copy.deepcopy(token)
+
 
 class InMemoryBookingEventRepository(_Repository, BookingEventRepository):
     async def add_if_new(self, event: BookingEventRecord) -> bool:
@@ -532,6 +582,14 @@ class InMemoryAuditLog(_Repository, AuditLog):
 
 
 class InMemoryReportQueries(_Repository, ReportQueries):
+    """Counts of persons include those erased after their retention (``report_totals``)."""
+
+    def _totals(self, prefix: str) -> Counter[str]:
+        totals: dict[str, int] = self._txn.get("report_totals", "all") or {}
+        return Counter(
+            {n.removeprefix(prefix): c for n, c in totals.items() if n.startswith(prefix)}
+        )
+
     async def summary(self) -> Summary:
         registrations: dict[str, Registration] = {
             r.registration.id: r.registration for r in self._txn.values("registrations")
@@ -539,11 +597,12 @@ class InMemoryReportQueries(_Repository, ReportQueries):
         listed = [r for r in registrations.values() if r.status is not Status.WITHDRAWN]
         by_region = Counter({region.value: 0 for region in Region})
         by_region.update(rp.person.postcode.region.value for r in listed for rp in r.persons)
+        by_region.update(self._totals("region:"))
         by_status = Counter({status.value: 0 for status in Status})
         by_status.update(r.status.value for r in registrations.values())
         invitations: list[Invitation] = [s.invitation for s in self._txn.values("invitations")]
         return Summary(
-            registered=sum(len(r.persons) for r in listed),
+            registered=sum(len(r.persons) for r in listed) + self._totals("persons")[""],
             invited=sum(i.seats for i in invitations),
             groups=sum(1 for r in listed if r.kind is Kind.GROUP),
             third_party_invitations=sum(
@@ -557,6 +616,49 @@ class InMemoryReportQueries(_Repository, ReportQueries):
             by_status=dict(by_status),
             invitations=_invitation_counts(invitations),
         )
+
+    async def breakdown(self) -> Breakdown:
+        registrations: list[Registration] = [
+            r.registration for r in self._txn.values("registrations")
+        ]
+        listed = [r for r in registrations if r.status is not Status.WITHDRAWN]
+        invitations: list[Invitation] = [s.invitation for s in self._txn.values("invitations")]
+        sessions: dict[str, Session] = {s.id: s for s in self._txn.values("sessions")}
+        slots: dict[str, OpenSlot] = {s.id: s for s in self._txn.values("open_slots")}
+        by_centre: dict[str, Counter[str]] = {}
+        for invitation in invitations:
+            centre_id = _centre_of(invitation, sessions, slots)
+            if centre_id is not None:
+                counts = by_centre.setdefault(
+                    centre_id, Counter({status.value: 0 for status in InvitationStatus})
+                )
+                counts[invitation.status.value] += 1
+        by_kind = Counter({kind.value: 0 for kind in Kind})
+        by_kind.update(r.kind.value for r in listed)
+        by_province = Counter(rp.person.postcode.province for r in listed for rp in r.persons)
+        for code, count in self._totals("postcode:").items():
+            by_province[Postcode(code).province] += count
+        return Breakdown(
+            by_kind=dict(by_kind),
+            by_province=dict(by_province),
+            invitations_by_centre={c: dict(counts) for c, counts in by_centre.items()},
+            registrations_per_day=dict(
+                Counter(local_today(r.created_at).isoformat() for r in registrations)
+            ),
+            invitations_per_day=dict(
+                Counter(local_today(i.created_at).isoformat() for i in invitations)
+            ),
+        )
+
+
+def _centre_of(
+    invitation: Invitation, sessions: dict[str, Session], slots: dict[str, OpenSlot]
+) -> str | None:
+    if invitation.session_id is not None and invitation.session_id in sessions:
+        return sessions[invitation.session_id].centre_id
+    if invitation.open_slot_id is not None and invitation.open_slot_id in slots:
+        return slots[invitation.open_slot_id].centre_id
+    return None
 
 
 def _invitation_counts(invitations: Sequence[Invitation]) -> dict[str, int]:

@@ -23,6 +23,9 @@ class Settings:
     delivery_grace: dt.timedelta = DELIVERY_GRACE
     groups_enabled: bool = True
     sms_enabled: bool = False
+    #: N-GDPR: lapsed, ineligible and booked registrations are erased this long after
+    #: their last change (``LMB_RETENTION_DAYS``)
+    retention: dt.timedelta = dt.timedelta(days=30)
     policy: RankingPolicy = field(default=DEFAULT_POLICY)
 
 

@@ -224,6 +224,20 @@ class RegistrationRepository(Protocol):
         """Remove every piece of personal data of a withdrawn registration (N-GDPR)."""
         ...
 
+    async def due_for_purge(self, before: dt.datetime, limit: int) -> list[str]:
+        """N-GDPR: lapsed, ineligible and booked registrations, not erased yet, whose
+        last change (``Registration.changed_at``) is older than ``before``; index-backed."""
+        ...
+
+    async def purge(self, registration_id: str) -> None:
+        """Erase a registration whose retention ended, first adding its persons to the
+        report totals (``persons``, per region and per postcode) so reports stay right."""
+        ...
+
+    async def set_insz_digest(self, person_id: str, insz_digest: str) -> None:
+        """C-REGISTRY: a person's INSZ was replaced; look-ups follow the new number."""
+        ...
+
 
 class SessionRepository(Protocol):
     async def add(self, session: Session) -> None: ...
@@ -286,6 +300,10 @@ class StaffTokenRepository(Protocol):
 
     async def by_digest(self, digest: str) -> StaffToken | None: ...
 
+    async def revoke(self, token_id: str, at: dt.datetime) -> StaffToken | None:
+        """Mark the token revoked at ``at`` (kept if already revoked); None if unknown."""
+        ...
+
 
 class BookingEventRepository(Protocol):
     async def add_if_new(self, event: BookingEventRecord) -> bool:
@@ -314,8 +332,32 @@ class Summary:
     invitations: dict[str, int] = field(factory=dict)
 
 
+@frozen
+class Breakdown:
+    """N-REPORT detail beyond Summary: how, where and when people registered and were invited.
+
+    Days are Brussels calendar days (ISO ``YYYY-MM-DD``); provinces are ISO 3166-2:BE
+    codes from the persons' postcodes (``BRU`` for Brussels).
+    """
+
+    #: registrations not withdrawn, per kind (``patient`` = a doctor's registration)
+    by_kind: dict[str, int]
+    #: persons of registrations not withdrawn, per province
+    by_province: dict[str, int]
+    #: per centre (of the session or claimed free slot), invitations by status
+    invitations_by_centre: dict[str, dict[str, int]]
+    #: registrations per day they were made (withdrawn ones too: they were made)
+    registrations_per_day: dict[str, int]
+    #: invitations per day they were issued
+    invitations_per_day: dict[str, int]
+
+
 class ReportQueries(Protocol):
+    """Counts for N-REPORT and the metrics: aggregates in the store, never a full load."""
+
     async def summary(self) -> Summary: ...
+
+    async def breakdown(self) -> Breakdown: ...
 
 
 class UnitOfWork(Protocol):

@@ -7,7 +7,7 @@ import hmac
 from attrs import frozen
 
 from lmb.application.context import Context
-from lmb.application.errors import InvalidInput
+from lmb.application.errors import InvalidInput, NotFound
 from lmb.application.forms import Collector
 from lmb.application.model import Role, StaffToken
 from lmb.domain.errors import ValidationFailed
@@ -76,6 +76,30 @@ class StaffTokens:
             )
             await uow.commit()
         return IssuedToken(token, staff)
+
+    async def revoke(self, token_id: str, *, actor: str) -> StaffToken:
+        """Revoke a staff token at once, on every instance; revoking twice changes nothing.
+
+        Raises:
+            NotFound: no token has this id (the bootstrap admin token is configuration,
+                not stored: unset ``LMB_ADMIN_TOKEN`` to withdraw it).
+        """
+        ctx = self._ctx
+        now = ctx.clock.now()
+        async with ctx.uow() as uow:
+            staff = await uow.staff_tokens.revoke(token_id, now)
+            if staff is None:
+                raise NotFound("no such staff token")
+            await ctx.audit(
+                uow,
+                actor=actor,
+                action="token.revoked",
+                target=staff.id,
+                now=now,
+                role=staff.role.value,
+            )
+            await uow.commit()
+        return staff
 
     async def authenticate(self, token: str) -> StaffToken | None:
         if not token or len(token) > 200:

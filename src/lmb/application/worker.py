@@ -37,6 +37,7 @@ class Tick:
     expired: int
     lapsed: int
     reminded: int
+    purged: int = 0
 
 
 @define
@@ -60,7 +61,8 @@ class Worker:
         expired = await ExpireInvitations(self.ctx)(limit=self.batch * 5)
         lapsed = await self.lapse()
         reminded = await self.remind()
-        return Tick(delivered, failed, expired, lapsed, reminded)
+        purged = await self.purge()
+        return Tick(delivered, failed, expired, lapsed, reminded, purged)
 
     async def relay(self) -> tuple[int, int]:
         ctx = self.ctx
@@ -192,6 +194,12 @@ class Worker:
             fresh = await uow.registrations.get(registration_id, for_update=True)
             if fresh is not None and fresh.withdrawn_at is None:
                 was = fresh.status
+                replaced = answer.replaced_by
+                if replaced is not None and fresh.replace_insz(person_id, replaced, now):
+                    # C-REGISTRY: same registration, same place; look-ups follow.
+                    await uow.registrations.set_insz_digest(
+                        person_id, ctx.secrets.digest(replaced.digits)
+                    )
                 fresh.record_eligibility(person_id, answer.status, answer.vaccination_code, now)
                 await uow.registrations.save(fresh)
                 await announce_status_change(ctx, uow, fresh, was, now)
@@ -243,6 +251,31 @@ class Worker:
                     await uow.registrations.save(registration)
                     count += 1
             await uow.commit()
+        return count
+
+    async def purge(self) -> int:
+        """N-GDPR: erase lapsed, ineligible and booked registrations whose last change is
+        older than the retention. Each pass reads one range of an index; once nothing
+        is due it costs one empty index look-up."""
+        ctx = self.ctx
+        now = ctx.clock.now()
+        before = now - ctx.settings.retention
+        count = 0
+        async with ctx.uow() as uow:
+            for registration_id in await uow.registrations.due_for_purge(before, self.batch * 10):
+                registration = await uow.registrations.get(registration_id, for_update=True)
+                if (
+                    registration is None
+                    or registration.changed_at is None
+                    or registration.changed_at >= before
+                ):
+                    continue
+                await uow.registrations.purge(registration_id)
+                await uow.outbox.forget_registration(registration_id, now)
+                count += 1
+            await uow.commit()
+        if count:
+            log.info("retention: %d registrations erased", count)
         return count
 
     async def remind(self) -> int:

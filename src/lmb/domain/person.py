@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import re
 
-from attrs import define, frozen
+from attrs import define, evolve, frozen
 
 from lmb.domain.contact import Email, Mobile, parse_name
 from lmb.domain.errors import InvalidVaccinationCode, collect
@@ -152,6 +152,10 @@ class RegisteredPerson:
             self.status = PersonStatus.ELIGIBLE
         else:
             self.status = PersonStatus.INELIGIBLE
+
+    def replace_insz(self, insz: Insz) -> None:
+        """C-REGISTRY: the registry replaced this person's number; the person stays."""
+        self.person = evolve(self.person, insz=insz)
 
     @property
     def is_listed(self) -> bool:

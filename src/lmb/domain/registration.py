@@ -18,6 +18,7 @@ from lmb.domain.errors import (
     InvalidRegistration,
     RegistrationClosed,
 )
+from lmb.domain.insz import Insz
 from lmb.domain.person import (
     Contact,
     Person,
@@ -142,6 +143,8 @@ class Registration:
     lapsed: bool = False
     withdrawn_at: dt.datetime | None = None
     status: Status = field(default=Status.PENDING)
+    #: the last change of state (N-GDPR retention counts from here)
+    changed_at: dt.datetime | None = None
 
     # -- named constructors ------------------------------------------------------------
 
@@ -406,6 +409,19 @@ class Registration:
         self.person(person_id).record_eligibility(status, code)
         self.refresh(now)
 
+    def replace_insz(self, person_id: str, insz: Insz, now: dt.datetime) -> bool:
+        """C-REGISTRY: the VCDB says ``person_id``'s INSZ was replaced by ``insz``.
+
+        The registration keeps its id, ``listed_at`` and status, so its place in the
+        ranking changes only by the birth key of the new number. False: nothing changed.
+        """
+        rp = self.person(person_id)
+        if rp.person.insz == insz:
+            return False
+        rp.replace_insz(insz)
+        self.refresh(now)
+        return True
+
     def replace_availability(self, availability: Availability, now: dt.datetime) -> None:
         """R-AVAIL: new half-days, confirmed now; a lapsed registration comes back."""
         self._require_open()
@@ -482,3 +498,4 @@ class Registration:
         if new is Status.ACTIVE and self.listed_at is None:
             self.listed_at = now
         self.status = new
+        self.changed_at = now

@@ -169,7 +169,7 @@ async def work(once: bool, interval: float) -> int:
             tick = await runtime.services.worker.run_once()
             print(
                 f"delivered {tick.delivered}, failed {tick.failed}, expired {tick.expired},"
-                f" lapsed {tick.lapsed}, reminded {tick.reminded}"
+                f" lapsed {tick.lapsed}, reminded {tick.reminded}, purged {tick.purged}"
             )
             return EXIT_OK
         stop = asyncio.Event()
@@ -199,6 +199,27 @@ async def db_upgrade() -> int:
     return EXIT_OK
 
 
+async def db_reencrypt() -> int:
+    """Rewrite every encrypted value under the current ``LMB_SECRET_KEY`` (rotation)."""
+    config = _config()
+    if config.is_memory:
+        print("memory:// storage holds nothing at rest")
+        return EXIT_OK
+    from lmb.adapters.sql.rotation import reencrypt
+
+    runtime = await _runtime(config)
+    try:
+        rows = await reencrypt(
+            runtime.container.engine(),
+            runtime.container.cipher(),
+            digest=runtime.services.ctx.secrets.digest,
+        )
+    finally:
+        await runtime.aclose()
+    print(f"{rows} rows re-encrypted under the current key")
+    return EXIT_OK
+
+
 async def demo(registrations: int, seed: int) -> int:
     from lmb.entrypoints.demo import load_demo, summarize
 
@@ -224,6 +245,18 @@ async def token_create(role: str, name: str, centre_ids: Sequence[str], nihdi: s
     finally:
         await runtime.aclose()
     print(issued.token)
+    # stderr, so that scripts reading the token from stdout are not disturbed
+    print(f"token id (for lmb token revoke): {issued.staff.id}", file=sys.stderr)
+    return EXIT_OK
+
+
+async def token_revoke(token_id: str) -> int:
+    runtime = await _runtime(_config())
+    try:
+        staff = await runtime.services.staff.revoke(token_id, actor="cli")
+    finally:
+        await runtime.aclose()
+    print(f"revoked {staff.id} ({staff.role.value}, {staff.name})")
     return EXIT_OK
 
 
@@ -279,6 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("db", help="database schema")
     db = p.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db.add_parser("upgrade", help="apply schema migrations")
+    db.add_parser("reencrypt", help="rewrite personal data under the current secret key")
 
     p = commands.add_parser("demo", help="load demo centres and registrations")
     p.add_argument("--registrations", type=int, default=300)
@@ -295,6 +329,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--name", required=True)
     t.add_argument("--centre", dest="centres", action="append", default=[], metavar="ID")
     t.add_argument("--nihdi", default=None)
+    t = tokens.add_parser("revoke", help="revoke a staff token by its id (refused at once)")
+    t.add_argument("token_id", metavar="ID")
 
     p = commands.add_parser("import-centres", help="create or update centres from a CSV file")
     p.add_argument("file", type=Path)
@@ -310,12 +346,14 @@ def _dispatch(args: argparse.Namespace) -> Awaitable[int]:
                 raise UsageError("--interval must be positive")
             return work(args.once, args.interval)
         case "db":
-            return db_upgrade()
+            return db_reencrypt() if args.db_command == "reencrypt" else db_upgrade()
         case "demo":
             if args.registrations < 0:
                 raise UsageError("--registrations cannot be negative")
             return demo(args.registrations, args.seed)
         case "token":
+            if getattr(args, "token_id", None) is not None:
+                return token_revoke(args.token_id)
             return token_create(args.role, args.name, args.centres, args.nihdi)
         case _:
             return import_centres(args.file)

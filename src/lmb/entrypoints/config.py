@@ -35,6 +35,7 @@ class Config:
     public_url: str = DEFAULT_PUBLIC_URL
     admin_token: str | None = None
     secret_key: str = ""
+    old_secret_keys: tuple[str, ...] = ()
     vcdb_url: str | None = None
     vcdb_token: str | None = None
     booking_url: str | None = None
@@ -47,6 +48,9 @@ class Config:
     sms_token: str | None = None
     invitation_ttl: dt.timedelta = dt.timedelta(seconds=1800)
     groups_enabled: bool = True
+    #: N-GDPR: days lapsed, ineligible and booked registrations are kept after their
+    #: last change (``LMB_RETENTION_DAYS``)
+    retention_days: int = 30
 
     @property
     def is_sqlite(self) -> bool:
@@ -71,8 +75,13 @@ class Config:
         try:
             ttl = int(get("LMB_INVITATION_TTL") or 1800)
             smtp_port = int(get("LMB_SMTP_PORT") or 25)
+            retention_days = int(get("LMB_RETENTION_DAYS") or 30)
         except ValueError:
-            raise ConfigError("LMB_INVITATION_TTL and LMB_SMTP_PORT are whole numbers") from None
+            raise ConfigError(
+                "LMB_INVITATION_TTL, LMB_SMTP_PORT and LMB_RETENTION_DAYS are whole numbers"
+            ) from None
+        if retention_days < 0:
+            raise ConfigError("LMB_RETENTION_DAYS cannot be negative")
         if ttl <= 0:
             raise ConfigError("LMB_INVITATION_TTL must be positive")
         secret_key = get("LMB_SECRET_KEY")
@@ -82,8 +91,12 @@ class Config:
             secret_key = _embedded_secret(database_url)
         if len(secret_key) < 16:
             raise ConfigError("LMB_SECRET_KEY must be at least 16 characters")
+        old_secret_keys = tuple(
+            k.strip() for k in (get("LMB_OLD_SECRET_KEYS") or "").split(",") if k.strip()
+        )
         return cls(
             database_url=database_url,
+            old_secret_keys=old_secret_keys,
             public_url=(get("LMB_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
             admin_token=get("LMB_ADMIN_TOKEN"),
             secret_key=secret_key,
@@ -99,6 +112,7 @@ class Config:
             sms_token=get("LMB_SMS_TOKEN"),
             invitation_ttl=dt.timedelta(seconds=ttl),
             groups_enabled=_bool(get("LMB_GROUPS_ENABLED") or "true", "LMB_GROUPS_ENABLED"),
+            retention_days=retention_days,
         )
 
 

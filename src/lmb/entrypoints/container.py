@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -16,7 +17,7 @@ from lmb.adapters.memory import InMemoryStore
 from lmb.adapters.messages import MessageRenderer
 from lmb.adapters.notifier import MessageNotifier
 from lmb.adapters.simulators import SimulatedBookingSystem, SimulatedVcdb
-from lmb.adapters.sql import SqlUnitOfWorkFactory, create_engine, upgrade
+from lmb.adapters.sql import AesGcmCipher, SqlUnitOfWorkFactory, create_engine, upgrade
 from lmb.adapters.system import HmacSecrets, SystemClock
 from lmb.application.context import Context, Settings
 from lmb.application.ports import Clock
@@ -41,6 +42,7 @@ def _settings(config: Config, sms_enabled: bool) -> Settings:
         invitation_ttl=config.invitation_ttl,
         groups_enabled=config.groups_enabled,
         sms_enabled=sms_enabled,
+        retention=dt.timedelta(days=config.retention_days),
     )
 
 
@@ -56,10 +58,11 @@ class Container(containers.DeclarativeContainer):
     secrets = providers.Singleton(lambda c: HmacSecrets(c.secret_key.encode()), config)
 
     engine = providers.Singleton(lambda c: create_engine(c.database_url), config)
+    cipher = providers.Singleton(lambda c: AesGcmCipher(c.secret_key, c.old_secret_keys), config)
     uow = providers.Selector(
         providers.Callable(_storage_kind, config),
         memory=providers.Singleton(InMemoryStore),
-        sql=providers.Singleton(SqlUnitOfWorkFactory, engine),
+        sql=providers.Singleton(SqlUnitOfWorkFactory, engine, cipher=cipher),
     )
 
     eligibility = providers.Selector(

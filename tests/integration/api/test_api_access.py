@@ -46,6 +46,8 @@ STAFF_ENDPOINTS: list[tuple[str, str, Any, set[str]]] = [
         {"booking_system"},
     ),
     ("GET", "/api/v1/reports/summary", None, {"admin", "reporting"}),
+    ("GET", "/api/v1/reports/summary.csv", None, {"admin", "reporting"}),
+    ("GET", "/api/v1/audit", None, {"admin"}),
 ]
 ROLES = ("admin", "centre", "doctor", "booking_system", "reporting")
 

@@ -100,6 +100,19 @@ def test_db_upgrade_then_token_then_import(tmp_path: Path) -> None:
     assert "updated 1" in again.stdout
 
 
+def test_a_token_is_revoked_by_its_id(tmp_path: Path) -> None:
+    """N-SEC: a leaked staff token is revoked from the command line."""
+    assert _run(["db", "upgrade"], tmp_path).returncode == 0
+    issued = _run(["token", "create", "--role", "reporting", "--name", "Dashboard"], tmp_path)
+    token_id = issued.stderr.rsplit("lmb token revoke):", 1)[1].split()[0]
+    revoked = _run(["token", "revoke", token_id], tmp_path)
+    assert revoked.returncode == 0, revoked.stderr
+    assert f"revoked {token_id} (reporting, Dashboard)" in revoked.stdout
+    unknown = _run(["token", "revoke", "no-such-token"], tmp_path)
+    assert unknown.returncode == 2
+    assert "no such staff token" in unknown.stderr
+
+
 def test_a_centre_token_names_known_centres(tmp_path: Path) -> None:
     refused = _run(
         ["token", "create", "--role", "centre", "--name", "Desk", "--centre", "nope"], tmp_path
@@ -159,7 +172,18 @@ def test_worker_loops_until_sigterm(tmp_path: Path) -> None:
         text=True,
     )
     try:
-        time.sleep(1.5)
+        # Wait for the signal handlers before sending SIGTERM: a loaded machine may take
+        # seconds to import and start.
+        assert process.stderr is not None
+        started = ""
+        deadline = time.monotonic() + 60
+        while "worker started" not in started and time.monotonic() < deadline:
+            line = process.stderr.readline()
+            if not line and process.poll() is not None:
+                break
+            started += line
+        assert "worker started" in started, started
+        time.sleep(0.5)
         assert process.poll() is None
     finally:
         process.send_signal(signal.SIGTERM)

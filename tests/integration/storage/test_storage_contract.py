@@ -20,7 +20,7 @@ from lmb.application.model import (
     Topic,
 )
 from lmb.domain.geography import Postcode
-from lmb.domain.invitation import DELIVERY_GRACE, InvitationStatus
+from lmb.domain.invitation import DELIVERY_GRACE, Invitation, InvitationStatus
 from lmb.domain.registration import Registration, Status
 from tests.integration.storage.support import (
     BRUGGE,
@@ -456,6 +456,22 @@ class TestStaffEventsAndAudit:
             assert await uow.staff_tokens.by_digest("digest-2") == doctor
             assert await uow.staff_tokens.by_digest("nope") is None
 
+    async def test_a_staff_token_is_revoked_once(self, store: Store) -> None:
+        token = StaffToken(id="t1", digest="d1", role=Role.REPORTING, name="x", created_at=NOW)
+        async with store.uow() as uow:
+            await uow.staff_tokens.add(token)
+            await uow.commit()
+        async with store.uow() as uow:
+            first = await uow.staff_tokens.revoke("t1", NOW + HOUR)
+            again = await uow.staff_tokens.revoke("t1", NOW + 2 * HOUR)
+            assert await uow.staff_tokens.revoke("nope", NOW) is None
+            await uow.commit()
+        assert first is not None and first.revoked_at == NOW + HOUR
+        assert again is not None and again.revoked_at == NOW + HOUR
+        async with store.uow() as uow:
+            found = await uow.staff_tokens.by_digest("d1")
+        assert found is not None and found.revoked_at == NOW + HOUR
+
     async def test_a_booking_event_is_recorded_once(self, store: Store) -> None:
         event = BookingEventRecord("k1", "code-digest", "booked", NOW, NOW + MINUTE)
         async with store.uow() as uow:
@@ -546,6 +562,66 @@ class TestSummary:
             "late": 1,
         }
 
+    async def test_the_breakdown_equals_a_recount(self, store: Store) -> None:
+        """N-REPORT: kinds, provinces, invitations per centre and per Brussels day."""
+        late_evening = NOW + 15 * HOUR  # 23:00 UTC is 01:00 the next day in Brussels
+        night = NOW - 9 * HOUR  # 23:00 UTC the day before is 01:00 today in Brussels
+        eupen = listed(a_self("r-eupen", OLD, serial=3, postcode="4700", now=night))
+        withdrawn = listed(a_self("r-withdrawn", YOUNG, serial=4, postcode="8000"))
+        withdrawn.withdraw(NOW)
+        group = listed(a_group("r-group", [OLD, YOUNG]))
+        single = listed(a_self("r-self", YOUNG, postcode="3000", now=late_evening))
+        patient = listed(a_patient("r-patient", OLD))
+        claim = an_open_slot_claim("r-claim", OLD)
+        registrations = [eupen, withdrawn, group, single, patient, claim]
+        await given(store, *registrations)
+        invitations = [
+            an_invitation("i1", group, persons=[p.id for p in group.persons]),
+            an_invitation("i2", single, session_id="session-brugge", now=late_evening),
+            an_invitation("i3", patient, session_id="session-unknown"),
+            Invitation.issue(
+                id="i4",
+                registration_id=claim.id,
+                person_ids=(claim.persons[0].id,),
+                now=NOW,
+                open_slot_id="slot-1",
+            ),
+        ]
+        invitations[0].book(NOW)
+        invitations[1].expire(late_evening + HOUR)
+        async with store.uow() as uow:
+            await uow.centres.add(a_centre())
+            await uow.centres.add(a_centre(BRUGGE, name="Brugge", short="BRUG", codes=["8000"]))
+            await uow.sessions.add(a_session())
+            await uow.sessions.add(a_session("session-brugge", centre=BRUGGE))
+            await uow.open_slots.add(an_open_slot())
+            for invitation in invitations:
+                await uow.invitations.add(invitation)
+            await uow.registrations.erase("r-withdrawn")
+            await uow.commit()
+        async with store.uow() as uow:
+            breakdown = await uow.reports.breakdown()
+
+        assert breakdown.by_kind == {
+            "open_slot": 1,
+            "self": 2,
+            "group": 1,
+            "companion": 0,
+            "third_party": 0,
+            "patient": 1,
+        }
+        active = [r for r in registrations if r.status is not Status.WITHDRAWN]
+        provinces = Counter(p.person.postcode.province for r in active for p in r.persons)
+        assert breakdown.by_province == dict(provinces)
+        assert breakdown.by_province == {"BRU": 3, "WLG": 1, "VBR": 1, "VOV": 1}
+        zero = {"sent": 0, "booked": 0, "expired": 0, "cancelled": 0}
+        assert breakdown.invitations_by_centre == {
+            GENT: {**zero, "booked": 1, "sent": 1},
+            BRUGGE: {**zero, "expired": 1},
+        }
+        assert breakdown.registrations_per_day == {"2021-04-12": 5, "2021-04-13": 1}
+        assert breakdown.invitations_per_day == {"2021-04-12": 3, "2021-04-13": 1}
+
     async def test_an_empty_store_reports_zeros(self, store: Store) -> None:
         async with store.uow() as uow:
             summary = await uow.reports.summary()
@@ -553,3 +629,9 @@ class TestSummary:
         assert summary.by_region == {"VLG": 0, "BRU": 0, "WAL": 0, "OOS": 0}
         assert summary.by_centre == {}
         assert set(summary.by_status.values()) == {0}
+        async with store.uow() as uow:
+            breakdown = await uow.reports.breakdown()
+        assert set(breakdown.by_kind.values()) == {0}
+        assert breakdown.by_province == {}
+        assert breakdown.invitations_by_centre == {}
+        assert breakdown.registrations_per_day == breakdown.invitations_per_day == {}

@@ -48,6 +48,8 @@ class ScriptedVcdb(EligibilityService):
     """Everyone is eligible unless scripted otherwise; can be switched off."""
 
     answers: dict[str, VcdbStatus] = field(factory=dict)
+    #: INSZ digits -> the number that replaced them (C-REGISTRY)
+    replaced: dict[str, Insz] = field(factory=dict)
     down: bool = False
     checked: list[str] = field(factory=list)
     marked: list[str] = field(factory=list)
@@ -58,7 +60,7 @@ class ScriptedVcdb(EligibilityService):
         self.checked.append(insz.digits)
         status = self.answers.get(insz.digits, VcdbStatus.ELIGIBLE)
         code = VaccinationCode.parse(code_for(insz)) if status is VcdbStatus.ELIGIBLE else None
-        return EligibilityAnswer(status, code)
+        return EligibilityAnswer(status, code, self.replaced.get(insz.digits))
 
     async def mark_invited(
         self, code: VaccinationCode, *, invited_at: dt.datetime, centre_id: str, date: dt.date

@@ -6,6 +6,7 @@ through a FieldCipher on the way in and out.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -115,6 +116,7 @@ def registration_row(registration: Registration, cipher: FieldCipher) -> dict[st
         "listed_at": registration.listed_at,
         "lapsed": registration.lapsed,
         "withdrawn_at": registration.withdrawn_at,
+        "changed_at": registration.changed_at,
         "recipient": registration.recipient.value,
         "doctor_id": registration.doctor_id,
         "open_slot_id": registration.open_slot_id,
@@ -223,6 +225,7 @@ def registration_from(
         lapsed=row["lapsed"],
         withdrawn_at=row["withdrawn_at"],
         status=Status(row["status"]),
+        changed_at=row["changed_at"],
     )
 
 
@@ -234,6 +237,7 @@ def unit_key(person_ids: Sequence[str]) -> str:
 def candidate_unit_rows(registration: Registration) -> dict[str, dict[str, Any]]:
     """The candidate units of ``registration`` by key, as ``candidate_units`` rows."""
     result: dict[str, dict[str, Any]] = {}
+    keys = slot_keys(registration)
     for unit in registration.units():
         candidate = Candidate.for_unit(registration, unit)
         key = unit_key(candidate.person_ids)
@@ -245,8 +249,24 @@ def candidate_unit_rows(registration: Registration) -> dict[str, dict[str, Any]]
             "rank_class": 0 if candidate.is_companion else 1,
             "birth_key": candidate.birth_key,
             "listed_at": candidate.listed_at,
+            "slot_keys": list(keys),
         }
     return result
+
+
+def slot_key(centre_id: str, date: dt.date, half_day: HalfDay) -> str:
+    """What ``candidate_units.slot_keys`` holds for one centre and one half-day."""
+    return f"{centre_id}|{date.isoformat()}|{half_day.value}"
+
+
+def slot_keys(registration: Registration) -> list[str]:
+    if registration.availability is None:
+        return []
+    return sorted(
+        slot_key(centre_id, s.date, s.half_day)
+        for centre_id in registration.centre_ids
+        for s in registration.availability.slots
+    )
 
 
 def candidate_from(row: Row) -> Candidate:

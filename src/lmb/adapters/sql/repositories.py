@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from lmb.adapters.sql import mappers
 from lmb.adapters.sql import tables as t
 from lmb.adapters.sql.cipher import FieldCipher
+from lmb.application.clock import local_today
 from lmb.application.model import (
     AuditEntry,
     BookingEventRecord,
@@ -34,6 +35,7 @@ from lmb.application.model import (
 from lmb.application.ports import (
     AuditLog,
     BookingEventRepository,
+    Breakdown,
     CandidateQuery,
     CentreRepository,
     InvitationRepository,
@@ -46,7 +48,7 @@ from lmb.application.ports import (
     Summary,
 )
 from lmb.domain.centre import Centre, OpenSlot
-from lmb.domain.geography import Region
+from lmb.domain.geography import Postcode, Region
 from lmb.domain.invitation import Invitation, InvitationStatus
 from lmb.domain.person import PersonStatus, VaccinationCode
 from lmb.domain.ranking import DEFAULT_POLICY, Candidate
@@ -426,21 +428,29 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
                 ),
             )
         )
-        base = (
-            sa.select(t.candidate_units)
-            .join_from(t.candidate_units, t.registrations, r.id == cu.registration_id)
-            .where(
-                r.lapses_at > query.now,
+        half_days = sorted(query.half_days, key=lambda h: h.value)
+        if self._postgres:
+            # One GIN look-up: the units with a key for this centre on one of the
+            # session's half-days (a few thousand of 1.15 M); no join to scan.
+            keys = [mappers.slot_key(query.centre_id, query.date, h) for h in half_days]
+            where: sa.ColumnElement[bool] = cu.slot_keys.bool_op("&&")(
+                sa.cast(keys, postgresql.ARRAY(sa.Text()))
+            )
+        else:
+            where = sa.and_(
                 sa.exists().where(
                     rc.registration_id == cu.registration_id, rc.centre_id == query.centre_id
                 ),
                 sa.exists().where(
                     av.registration_id == cu.registration_id,
                     av.date == query.date,
-                    av.half_day.in_(sorted(h.value for h in query.half_days)),
+                    av.half_day.in_([h.value for h in half_days]),
                 ),
-                ~sa.exists(offered),
             )
+        base = (
+            sa.select(*(c for c in t.candidate_units.c if c.name != "slot_keys"))
+            .join_from(t.candidate_units, t.registrations, r.id == cu.registration_id)
+            .where(r.lapses_at > query.now, where, ~sa.exists(offered))
         )
         result: list[Candidate] = []
         for size, limit in _limits(query):
@@ -515,6 +525,41 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
         )
         return list((await self._conn.execute(stmt)).scalars())
 
+    async def due_for_purge(self, before: dt.datetime, limit: int) -> list[str]:
+        r = t.registrations.c
+        stmt = (
+            sa.select(r.id)
+            .where(r.status.in_(PURGED_AFTER_RETENTION), r.changed_at < before)
+            .order_by(r.changed_at, r.id)
+            .limit(limit)
+        )
+        return list((await self._conn.execute(stmt)).scalars())
+
+    async def purge(self, registration_id: str) -> None:
+        p = t.persons.c
+        totals: Counter[str] = Counter()
+        for region, postcode in await self._conn.execute(
+            sa.select(p.region, p.postcode).where(p.registration_id == registration_id)
+        ):
+            totals.update(("persons", f"region:{region}", f"postcode:{postcode}"))
+        if totals:
+            insert = postgresql.insert if self._postgres else sqlite.insert
+            stmt = insert(t.report_totals).values(
+                [{"name": name, "count": count} for name, count in sorted(totals.items())]
+            )
+            await self._conn.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["name"],
+                    set_={"count": t.report_totals.c.count + stmt.excluded.count},
+                )
+            )
+        await self.erase(registration_id)
+
+    async def set_insz_digest(self, person_id: str, insz_digest: str) -> None:
+        await self._conn.execute(
+            sa.update(t.persons).where(t.persons.c.id == person_id).values(insz_digest=insz_digest)
+        )
+
     async def erase(self, registration_id: str) -> None:
         """Deletes persons, availability and candidate units; blanks the contact.
 
@@ -530,6 +575,7 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
             .where(t.registrations.c.id == registration_id)
             .values(
                 erased=True,
+                changed_at=None,
                 companion_of=None,
                 contact_last_name=None,
                 contact_first_name=None,
@@ -542,6 +588,9 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
             )
         )
 
+
+#: N-GDPR: statuses whose registrations are erased once the retention has passed
+PURGED_AFTER_RETENTION = [Status.LAPSED.value, Status.INELIGIBLE.value, Status.BOOKED.value]
 
 _NEVER_LAPSE = [Status.INVITED.value, Status.BOOKED.value, Status.INELIGIBLE.value]
 
@@ -777,6 +826,16 @@ class SqlStaffTokenRepository(_Repository, StaffTokenRepository):
         row = await self._row(sa.select(t.staff_tokens).where(t.staff_tokens.c.digest == digest))
         return mappers.staff_token_from(row) if row else None
 
+    async def revoke(self, token_id: str, at: dt.datetime) -> StaffToken | None:
+        s = t.staff_tokens.c
+        await self._conn.execute(
+            sa.update(t.staff_tokens)
+            .where(s.id == token_id, s.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )
+        row = await self._row(sa.select(t.staff_tokens).where(s.id == token_id))
+        return mappers.staff_token_from(row) if row else None
+
 
 class SqlBookingEventRepository(_Repository, BookingEventRepository):
     async def add_if_new(self, event: BookingEventRecord) -> bool:
@@ -802,6 +861,15 @@ class SqlAuditLog(_Repository, AuditLog):
 
 
 class SqlReportQueries(_Repository, ReportQueries):
+    """Counts of persons include those erased after their retention (``report_totals``)."""
+
+    async def _totals(self, prefix: str) -> dict[str, int]:
+        rt = t.report_totals.c
+        rows = await self._conn.execute(
+            sa.select(rt.name, rt["count"]).where(rt.name.startswith(prefix))
+        )
+        return {name.removeprefix(prefix): count for name, count in rows}
+
     async def summary(self) -> Summary:
         r, p, i = t.registrations.c, t.persons.c, t.invitations.c
         listed = r.status != Status.WITHDRAWN.value
@@ -818,6 +886,8 @@ class SqlReportQueries(_Repository, ReportQueries):
             .group_by(p.region)
         ):
             by_region[region] = count
+        for region, count in (await self._totals("region:")).items():
+            by_region[region] = by_region.get(region, 0) + count
         rc = t.registration_centres.c
         by_centre: dict[str, int] = {}
         for centre_id, count in await self._conn.execute(
@@ -845,7 +915,8 @@ class SqlReportQueries(_Repository, ReportQueries):
         return Summary(
             registered=await scalar(
                 sa.select(sa.func.count()).select_from(persons_listed).where(listed)
-            ),
+            )
+            + (await self._totals("persons")).get("", 0),
             invited=await scalar(sa.select(sa.func.count()).select_from(t.invitation_persons)),
             groups=await scalar(
                 sa.select(sa.func.count())
@@ -862,3 +933,63 @@ class SqlReportQueries(_Repository, ReportQueries):
             by_status=by_status,
             invitations=invitations,
         )
+
+    async def breakdown(self) -> Breakdown:
+        r, p, i = t.registrations.c, t.persons.c, t.invitations.c
+        listed = r.status != Status.WITHDRAWN.value
+        by_kind = {kind.value: 0 for kind in Kind}
+        for kind, count in await self._conn.execute(
+            sa.select(r.kind, sa.func.count()).where(listed).group_by(r.kind)
+        ):
+            by_kind[kind] = count
+        # At most one row per postcode (about 1,150 in Belgium); provinces are mapped here.
+        by_province: dict[str, int] = defaultdict(int)
+        for postcode, count in await self._conn.execute(
+            sa.select(p.postcode, sa.func.count())
+            .select_from(t.persons.join(t.registrations, r.id == p.registration_id))
+            .where(listed)
+            .group_by(p.postcode)
+        ):
+            by_province[Postcode(postcode).province] += count
+        for postcode, count in (await self._totals("postcode:")).items():
+            by_province[Postcode(postcode).province] += count
+        s, o = t.sessions.c, t.open_slots.c
+        centre = sa.func.coalesce(s.centre_id, o.centre_id)
+        invitations_by_centre: dict[str, dict[str, int]] = {}
+        for centre_id, status, count in await self._conn.execute(
+            sa.select(centre, i.status, sa.func.count())
+            .select_from(
+                t.invitations.outerjoin(t.sessions, s.id == i.session_id).outerjoin(
+                    t.open_slots, o.id == i.open_slot_id
+                )
+            )
+            .where(centre.is_not(None))
+            .group_by(centre, i.status)
+        ):
+            counts = invitations_by_centre.setdefault(
+                centre_id, {status.value: 0 for status in InvitationStatus}
+            )
+            counts[status] = count
+        return Breakdown(
+            by_kind=by_kind,
+            by_province=dict(by_province),
+            invitations_by_centre=invitations_by_centre,
+            registrations_per_day=await self._per_day(t.registrations, r.created_at),
+            invitations_per_day=await self._per_day(t.invitations, i.created_at),
+        )
+
+    async def _per_day(self, table: sa.Table, column: sa.Column[Any]) -> dict[str, int]:
+        """Counts per Brussels day, from counts per UTC hour (Brussels is a whole-hour
+        offset from UTC, so an hour never straddles two Brussels days)."""
+        hour: sa.ColumnElement[Any]
+        if self._postgres:
+            hour = sa.func.date_trunc("hour", sa.func.timezone("UTC", column))
+        else:
+            hour = sa.func.strftime("%Y-%m-%d %H:00:00", column)
+        per_day: dict[str, int] = defaultdict(int)
+        for start, count in await self._conn.execute(
+            sa.select(hour, sa.func.count()).select_from(table).group_by(hour)
+        ):
+            moment = start if isinstance(start, dt.datetime) else dt.datetime.fromisoformat(start)
+            per_day[local_today(moment.replace(tzinfo=dt.UTC)).isoformat()] += count
+        return dict(per_day)

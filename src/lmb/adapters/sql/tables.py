@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 
 metadata = sa.MetaData(
@@ -56,6 +57,9 @@ def _cascade_to(target: str) -> sa.ForeignKey:
 
 #: Ordered by code point like Python's ``str`` (PostgreSQL's default collation may not be).
 _Bytewise = sa.String().with_variant(sa.String(collation="C"), "postgresql")
+
+#: A text array on PostgreSQL (GIN-indexable); SQLite keeps the list as JSON.
+_TextArray = sa.JSON().with_variant(postgresql.ARRAY(sa.Text()), "postgresql")
 
 # -- centres and their free slots -------------------------------------------------------
 
@@ -123,9 +127,13 @@ registrations = sa.Table(
     sa.Column("reminder_at", UtcDateTime(), nullable=True),
     #: the confirmation the last reminder was sent for
     sa.Column("reminded_for", UtcDateTime(), nullable=True),
+    #: the last change of state; NULL once erased
+    sa.Column("changed_at", UtcDateTime(), nullable=True),
     sa.Index("ix_registrations_status", "status"),
     sa.Index("ix_registrations_lapses_at", "lapses_at"),
     sa.Index("ix_registrations_reminder_at", "reminder_at"),
+    # N-GDPR retention: the purge reads a range of this index; erasure empties changed_at
+    sa.Index("ix_registrations_status_changed_at", "status", "changed_at"),
 )
 
 registration_centres = sa.Table(
@@ -188,7 +196,11 @@ candidate_units = sa.Table(
     sa.Column("rank_class", sa.SmallInteger(), nullable=False),
     sa.Column("birth_key", sa.Integer(), nullable=False),
     sa.Column("listed_at", UtcDateTime(), nullable=False),
+    #: ``centre|date|half_day`` for every chosen centre and free half-day (``slot_key``):
+    #: one GIN look-up finds the units a session may invite, without a scan
+    sa.Column("slot_keys", _TextArray, nullable=True),
     sa.Index("ix_candidate_units_registration_id", "registration_id"),
+    sa.Index("ix_candidate_units_slot_keys", "slot_keys", postgresql_using="gin"),
     sa.Index(
         "ix_candidate_units_rank",
         "seats",
@@ -318,4 +330,13 @@ audit_log = sa.Table(
 )
 
 #: Every table, children after parents (for clearing them in tests and tools).
+#: N-GDPR: what reports still count of registrations erased after their retention,
+#: by name (``persons``, ``region:VLG``, ``postcode:9000``); never anything per person.
+report_totals = sa.Table(
+    "report_totals",
+    metadata,
+    sa.Column("name", sa.String(), primary_key=True),
+    sa.Column("count", sa.Integer(), nullable=False),
+)
+
 ALL_TABLES: tuple[sa.Table, ...] = tuple(metadata.sorted_tables)

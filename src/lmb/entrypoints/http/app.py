@@ -14,6 +14,7 @@ from lmb.entrypoints.config import Config
 from lmb.entrypoints.http.controllers import CONTROLLERS
 from lmb.entrypoints.http.observability import Metrics, ObservedApp
 from lmb.entrypoints.http.openapi import openapi_config
+from lmb.entrypoints.http.pages import page_handlers
 from lmb.entrypoints.http.problems import exception_handlers
 from lmb.entrypoints.http.security import (
     HttpSettings,
@@ -51,7 +52,7 @@ def create_app(runtime: AppRuntime, settings: HttpSettings | None = None) -> Lit
         return staff_of(request)
 
     app = Litestar(
-        route_handlers=list(CONTROLLERS),
+        route_handlers=[*CONTROLLERS, *page_handlers()],
         dependencies={
             "services": Provide(provide_services, sync_to_thread=False, use_cache=True),
             "staff": Provide(provide_staff, sync_to_thread=False),

@@ -385,6 +385,16 @@ class TokenController(Controller):
         )
         return dtos.token_out(issued)
 
+    @delete(
+        "/{token_id:str}",
+        opt={"roles": ADMIN},
+        security=BEARER,
+        summary="Revoke a staff token (admin); refused at once on every instance",
+        responses=problems(*STAFF, 404),
+    )
+    async def revoke_token(self, services: ServicesDep, staff: StaffDep, token_id: IdParam) -> None:
+        await services.staff.revoke(token_id, actor=staff.id)
+
 
 class SessionController(Controller):
     path = "/api/v1"
@@ -465,9 +475,10 @@ class BookingEventController(Controller):
     async def booking_event(
         self,
         services: ServicesDep,
+        staff: StaffDep,
         data: Annotated[dtos.BookingEventIn, Body(examples=BOOKING_EVENT_EXAMPLES)],
     ) -> None:
-        await services.bookings(data.vaccination_code, data.status, data.at)
+        await services.bookings(data.vaccination_code, data.status, data.at, actor=staff.id)
 
 
 class ReportController(Controller):
@@ -483,6 +494,42 @@ class ReportController(Controller):
     )
     async def summary(self, services: ServicesDep, staff: StaffDep) -> dtos.SummaryOut:
         return dtos.summary_out(await services.reports.summary(staff))
+
+    @get(
+        "/summary.csv",
+        opt={"roles": REPORTING},
+        security=BEARER,
+        media_type="text/csv; charset=utf-8",
+        summary="N-REPORT counts as CSV rows `section,key,value` (admin, reporting)",
+        responses=problems(*STAFF),
+    )
+    async def summary_csv(self, services: ServicesDep, staff: StaffDep) -> Response[str]:
+        report = await services.reports.summary(staff)
+        return Response(
+            dtos.report_csv(report),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="lmb-summary.csv"'},
+        )
+
+
+class AuditController(Controller):
+    path = "/api/v1/audit"
+    tags = ["staff"]
+
+    @get(
+        "/",
+        opt={"roles": ADMIN},
+        security=BEARER,
+        summary="Staff actions, newest first (admin); never a citizen's personal data",
+        responses=problems(*STAFF),
+    )
+    async def audit(
+        self,
+        services: ServicesDep,
+        staff: StaffDep,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+    ) -> list[dtos.AuditEntryOut]:
+        return [dtos.audit_entry_out(e) for e in await services.reports.audit(staff, limit)]
 
 
 class OperationsController(Controller):
@@ -531,5 +578,6 @@ CONTROLLERS = (
     SessionController,
     BookingEventController,
     ReportController,
+    AuditController,
     OperationsController,
 )

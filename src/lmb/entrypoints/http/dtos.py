@@ -14,8 +14,9 @@ import msgspec
 from msgspec import Meta
 
 from lmb.application.centres import Claimed, ImportResult
-from lmb.application.ports import Summary
+from lmb.application.model import AuditEntry
 from lmb.application.registrations import InvitationView, Receipt, RegistrationView
+from lmb.application.reports import Report
 from lmb.application.sessions import InvitationLine, SessionStats
 from lmb.application.staff import IssuedToken
 from lmb.domain.centre import Centre, OpenSlot
@@ -320,6 +321,8 @@ class InvitationLineOut(msgspec.Struct):
 
 
 class SummaryOut(msgspec.Struct):
+    """N-REPORT: the contract's fields first, then the breakdown (counts only)."""
+
     registered: int
     invited: int
     groups: int
@@ -327,6 +330,27 @@ class SummaryOut(msgspec.Struct):
     by_region: dict[str, int]
     by_centre: dict[str, int]
     by_status: dict[str, int]
+    #: registrations of kind ``patient``
+    doctor_registrations: int
+    #: invitations booked (in time) and expired
+    bookings: int
+    expiries: int
+    #: invitations by status, plus ``late`` bookings
+    invitations: dict[str, int]
+    by_kind: dict[str, int]
+    by_province: dict[str, int]
+    invitations_by_centre: dict[str, dict[str, int]]
+    registrations_per_day: dict[str, int]
+    invitations_per_day: dict[str, int]
+
+
+class AuditEntryOut(msgspec.Struct):
+    id: str
+    at: dt.datetime
+    actor: str
+    action: str
+    target: str | None
+    detail: dict[str, object]
 
 
 class HealthOut(msgspec.Struct):
@@ -474,7 +498,8 @@ def invitation_line_out(line: InvitationLine) -> InvitationLineOut:
     )
 
 
-def summary_out(summary: Summary) -> SummaryOut:
+def summary_out(report: Report) -> SummaryOut:
+    summary, more = report.summary, report.breakdown
     return SummaryOut(
         registered=summary.registered,
         invited=summary.invited,
@@ -483,4 +508,51 @@ def summary_out(summary: Summary) -> SummaryOut:
         by_region=dict(summary.by_region),
         by_centre=dict(summary.by_centre),
         by_status=dict(summary.by_status),
+        doctor_registrations=report.doctor_registrations,
+        bookings=report.bookings,
+        expiries=report.expiries,
+        invitations=dict(summary.invitations),
+        by_kind=dict(more.by_kind),
+        by_province=dict(sorted(more.by_province.items())),
+        invitations_by_centre={c: dict(v) for c, v in more.invitations_by_centre.items()},
+        registrations_per_day=dict(sorted(more.registrations_per_day.items())),
+        invitations_per_day=dict(sorted(more.invitations_per_day.items())),
+    )
+
+
+def report_csv(report: Report) -> str:
+    """The report as CSV rows ``section,key,value`` (one number per row, for pivoting)."""
+    data = msgspec.to_builtins(summary_out(report))
+    names = SummaryOut.__struct_fields__
+    lines = ["section,key,value"]
+    lines += [f"total,{name},{data[name]}" for name in names if isinstance(data[name], int)]
+    for name in names:
+        value = data[name]
+        if isinstance(value, int):
+            continue
+        if name == "invitations_by_centre":
+            for centre_id, counts in value.items():
+                lines.extend(f"{name},{_csv(centre_id)}/{k},{n}" for k, n in counts.items())
+        else:
+            lines.extend(f"{name},{_csv(str(k))},{n}" for k, n in value.items())
+    return "\r\n".join(lines) + "\r\n"
+
+
+def _csv(text: str) -> str:
+    """Keys are codes and ids; quote anyway, and defuse spreadsheet formulas."""
+    if text[:1] in ("=", "+", "-", "@"):
+        text = "'" + text
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def audit_entry_out(entry: AuditEntry) -> AuditEntryOut:
+    return AuditEntryOut(
+        id=entry.id,
+        at=entry.at,
+        actor=entry.actor,
+        action=entry.action,
+        target=entry.target,
+        detail=dict(entry.detail),
     )

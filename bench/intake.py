@@ -1,0 +1,190 @@
+"""HTTP intake: ``wrk`` posting valid registrations to one ``lmb serve`` process.
+
+The VCDB is a loopback simulator (``bench.loopback vcdb``); lmb serve runs its worker
+in-process as in production, so eligibility checks against the simulator happen during
+the load. The same wrk script is then pointed at a bare Litestar JSON endpoint
+(``bench.loopback bare``) for the ratio. RSS of the lmb serve process is sampled from
+``/proc`` every 100 ms.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from bench.loopback import TOKEN
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = Path(__file__).resolve().parent / "wrk" / "registrations.lua"
+_CLI = "import sys; from lmb.entrypoints.cli import main; sys.exit(main())"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _wait_http(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=1)  # noqa: S310 - loopback only
+            return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"{url} did not come up")
+
+
+@contextlib.contextmanager
+def _process(args: list[str], env: dict[str, str], ready: str) -> Iterator[subprocess.Popen[bytes]]:
+    proc = subprocess.Popen(
+        args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        _wait_http(ready)
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def wrk(
+    url: str,
+    seconds: int,
+    connections: int,
+    env: dict[str, str],
+    on_tick: Callable[[], None] | None = None,
+) -> dict[str, Any]:
+    proc = subprocess.Popen(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(SCRIPT), url],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    while proc.poll() is None:
+        if on_tick:
+            on_tick()
+        time.sleep(0.1)
+    out = proc.stdout.read() if proc.stdout else ""
+    line = next((ln for ln in out.splitlines() if ln.startswith("JSON ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk said: {out}")
+    result: dict[str, Any] = json.loads(line[5:])
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    return result
+
+
+async def run(url: str, *, smoke: bool, say: Callable[[str], None]) -> list[Any]:
+    from bench.run import Row
+
+    if shutil.which("wrk") is None:
+        say("wrk not installed (apt-get install -y wrk): HTTP intake not measured")
+        return [Row("HTTP intake", 0, 0, ">= 1000 req/s", "NOT MEASURED (no wrk)")]
+    seconds, connections = (3, 8) if smoke else (30, 64)
+    vcdb_port, lmb_port, bare_port = free_port(), free_port(), free_port()
+    day = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    base_env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    lmb_env = {
+        **base_env,
+        "LMB_DATABASE_URL": url,
+        "LMB_SECRET_KEY": "benchmark-secret-key-0123456789abcdef",
+        "LMB_VCDB_URL": f"http://127.0.0.1:{vcdb_port}",
+        "LMB_VCDB_TOKEN": TOKEN,
+        "LMB_RATE_LIMIT_PUBLIC": "1000000000",
+        "LMB_LOG_LEVEL": "WARNING",
+    }
+    wrk_env = {**base_env, "LMB_BENCH_DAY": day, "LMB_BENCH_CENTRE": "centre-000"}
+    py = sys.executable
+    rss: list[float] = []
+    with (
+        _process(
+            [py, "-m", "bench.loopback", "vcdb", str(vcdb_port)],
+            base_env,
+            f"http://127.0.0.1:{vcdb_port}/",
+        ),
+        _process(
+            [py, "-c", _CLI, "serve", "--host", "127.0.0.1", "--port", str(lmb_port)],
+            lmb_env,
+            f"http://127.0.0.1:{lmb_port}/health/live",
+        ) as server,
+    ):
+        target = f"http://127.0.0.1:{lmb_port}/api/v1/registrations"
+        wrk(target, 2, 4, {**wrk_env, "LMB_BENCH_OFFSET": "500000000"})  # warm-up
+        lmb = wrk(target, seconds, connections, wrk_env, lambda: rss.append(_rss_mb(server.pid)))
+    say("lmb intake measured")
+    with _process(
+        [py, "-m", "bench.loopback", "bare", str(bare_port)],
+        base_env,
+        f"http://127.0.0.1:{bare_port}/",
+    ):
+        target = f"http://127.0.0.1:{bare_port}/api/v1/registrations"
+        wrk(target, 2, 4, wrk_env)
+        bare = wrk(target, seconds, connections, wrk_env)
+    say("bare Litestar measured")
+    ratio = lmb["rps"] / bare["rps"] if bare["rps"] else 0.0
+    errors = lmb["errors_status"] + lmb["errors_timeout"] + lmb["errors_connect"]
+    return [
+        Row(
+            f"HTTP intake, 1 lmb serve, wrk -c{connections} (req/s)",
+            lmb["rps"],
+            lmb["rps"],
+            ">= 1000 req/s",
+            "met" if lmb["rps"] >= 1000 else "MISSED",
+        ),
+        Row(
+            "  intake latency",
+            lmb["p50_us"] / 1000,
+            lmb["p99_us"] / 1000,
+            "p99 <= 100 ms",
+            "met" if lmb["p99_us"] <= 100_000 else "MISSED",
+        ),
+        Row(
+            "  intake non-2xx/errors (count)",
+            errors,
+            errors,
+            "0",
+            "met" if errors == 0 else "MISSED",
+        ),
+        Row("bare Litestar JSON endpoint (req/s)", bare["rps"], bare["rps"], "-", "-"),
+        Row("  bare latency", bare["p50_us"] / 1000, bare["p99_us"] / 1000, "-", "-"),
+        Row("  ratio intake / bare (req/s)", ratio, ratio, "report", "-"),
+        Row(
+            "  lmb serve RSS, MB (max sampled)",
+            max(rss, default=0.0),
+            max(rss, default=0.0),
+            "<= 200 MB",
+            "met" if max(rss, default=0.0) <= 200 else "MISSED",
+        ),
+    ]
+
+
+if __name__ == "__main__":  # pragma: no cover - manual use
+    print(asyncio.run(run(sys.argv[1], smoke=True, say=print)))
