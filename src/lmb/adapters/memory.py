@@ -292,6 +292,12 @@ class InMemoryRegistrationRepository(_Repository, RegistrationRepository):
         ]
         return copy.deepcopy(sorted(found, key=lambda r: (r.created_at, r.id)))
 
+    async def for_doctor(self, doctor_id: str, *, limit: int) -> list[Registration]:
+        found = [r.registration for r in self._stored() if r.registration.doctor_id == doctor_id]
+        found.sort(key=lambda r: r.id)
+        found.sort(key=lambda r: r.created_at, reverse=True)
+        return copy.deepcopy(found[:limit])
+
     async def candidates(self, query: CandidateQuery) -> list[Candidate]:
         offered: set[str] = set()
         for stored in self._txn.values("invitations"):

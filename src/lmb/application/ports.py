@@ -199,6 +199,10 @@ class RegistrationRepository(Protocol):
 
     async def by_vaccination_code(self, code: VaccinationCode) -> list[Registration]: ...
 
+    async def for_doctor(self, doctor_id: str, *, limit: int) -> list[Registration]:
+        """The patients a doctor registered, newest first (R-REG-F)."""
+        ...
+
     async def candidates(self, query: CandidateQuery) -> list[Candidate]:
         """The best candidate units by DEFAULT_POLICY order, at most ``limits`` per size.
 

@@ -570,3 +570,38 @@ async def announce_status_change(
         now=now,
         registration_id=registration.id,
     )
+
+
+@frozen
+class PatientLine:
+    """What a doctor sees of a patient they registered: no contact data, INSZ masked."""
+
+    registration_id: str
+    insz_masked: str
+    name: str
+    status: str
+    registered_at: dt.datetime
+
+
+class DoctorPatients:
+    """R-REG-F: a doctor follows the statuses of the patients they registered."""
+
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+
+    async def __call__(self, doctor: StaffToken, *, limit: int = 200) -> list[PatientLine]:
+        async with self._ctx.uow() as uow:
+            registrations = await uow.registrations.for_doctor(doctor.id, limit=limit)
+        lines = []
+        for registration in registrations:
+            person = registration.persons[0].person if registration.persons else None
+            lines.append(
+                PatientLine(
+                    registration_id=registration.id,
+                    insz_masked=person.insz.masked() if person else "—",
+                    name=f"{person.first_name} {person.last_name}" if person else "—",
+                    status=registration.status.value,
+                    registered_at=registration.created_at,
+                )
+            )
+        return lines

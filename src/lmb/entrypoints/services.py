@@ -8,7 +8,7 @@ from lmb.application.bookings import RecordBookingEvent
 from lmb.application.centres import ManageCentres, OpenSlots
 from lmb.application.context import Context
 from lmb.application.ports import BookingSystem, EligibilityService, Notifier
-from lmb.application.registrations import ManageRegistration, RegisterForList
+from lmb.application.registrations import DoctorPatients, ManageRegistration, RegisterForList
 from lmb.application.reports import Reports
 from lmb.application.sessions import InviteMore, OpenSession, SessionQueries
 from lmb.application.staff import StaffTokens
@@ -22,6 +22,7 @@ class Services:
     ctx: Context
     register: RegisterForList
     manage: ManageRegistration
+    patients: DoctorPatients
     centres: ManageCentres
     open_slots: OpenSlots
     open_session: OpenSession
@@ -46,6 +47,7 @@ class Services:
             ctx=ctx,
             register=RegisterForList(ctx),
             manage=ManageRegistration(ctx),
+            patients=DoctorPatients(ctx),
             centres=ManageCentres(ctx),
             open_slots=OpenSlots(ctx, eligibility),
             open_session=OpenSession(ctx),

@@ -309,6 +309,19 @@ class TestDoctorPages:
         done = await client.post("/de/doctor/register", data=form)
         assert done.status_code == 200, done.text
         assert "Ihr Patient steht auf der Liste" in done.text
+        listing = await client.get("/de/doctor/patients")
+        assert listing.status_code == 200
+        assert "Meine Patienten" in listing.text
+        assert digits not in listing.text
+        assert f"{digits[0:2]}.{digits[2:4]}.{digits[4:6]}-***.**" in listing.text
+        assert "Wartet auf Bestätigung" in listing.text  # the VCDB check is still to come
+        other = await runtime.services.staff.issue(
+            role="doctor", name="Dr. Peeters", nihdi_number="1-99999-99-999", actor="test"
+        )
+        await client.post("/de/staff/sign-out", data={"csrf_token": csrf})
+        await sign_in(client, "de", other.token)
+        theirs = await client.get("/de/doctor/patients")
+        assert "Sie haben noch keine Patienten angemeldet." in theirs.text
 
     async def test_citizens_cannot_reach_the_doctor_page(self, client: Client) -> None:
         response = await client.get("/nl/doctor/register", follow_redirects=False)

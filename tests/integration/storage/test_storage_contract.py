@@ -635,3 +635,22 @@ class TestSummary:
         assert breakdown.by_province == {}
         assert breakdown.invitations_by_centre == {}
         assert breakdown.registrations_per_day == breakdown.invitations_per_day == {}
+
+
+class TestDoctorsPatients:
+    async def test_a_doctor_sees_their_own_patients_newest_first(self, store: Store) -> None:
+        """R-REG-F: the doctor follows their patients; nobody else's."""
+        import datetime as dt
+
+        from tests.integration.storage.support import a_patient, a_self
+
+        older = a_patient("r-older", dt.date(1940, 1, 1))
+        newer = a_patient("r-newer", dt.date(1941, 1, 1), now=NOW + dt.timedelta(hours=1))
+        await given(store, older, newer, a_self("r-self", dt.date(1950, 1, 1), serial=9))
+        async with store.uow() as uow:
+            mine = await uow.registrations.for_doctor("doctor-1", limit=10)
+            first = await uow.registrations.for_doctor("doctor-1", limit=1)
+            nobody = await uow.registrations.for_doctor("doctor-2", limit=10)
+        assert [r.id for r in mine] == ["r-newer", "r-older"]
+        assert [r.id for r in first] == ["r-newer"]
+        assert nobody == []

@@ -409,6 +409,16 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
         )
         return await self._load(stmt)
 
+    async def for_doctor(self, doctor_id: str, *, limit: int) -> list[Registration]:
+        r = t.registrations.c
+        stmt = (
+            sa.select(t.registrations)
+            .where(r.doctor_id == doctor_id)
+            .order_by(r.created_at.desc(), r.id)
+            .limit(limit)
+        )
+        return await self._load(stmt)
+
     async def candidates(self, query: CandidateQuery) -> list[Candidate]:
         cu, r = t.candidate_units.c, t.registrations.c
         rc, av = t.registration_centres.c, t.availability.c

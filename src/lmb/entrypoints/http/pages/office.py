@@ -131,6 +131,17 @@ async def register_patient(request: Req, lang: Lang) -> Response[Any]:
     )
 
 
+@get("/{lang:str}/doctor/patients", include_in_schema=False)
+async def patient_list(request: Req, lang: Lang) -> Response[Any]:
+    """R-REG-F: the doctor follows the statuses of their own patients."""
+    lang = page_language(lang)
+    doctor = await _doctor(request, lang)
+    if not isinstance(doctor, StaffToken):
+        return doctor
+    patients = await services_of(request).patients(doctor)
+    return render(request, "patients.html", lang, patients=patients)
+
+
 # -- admin ----------------------------------------------------------------------------------
 
 
@@ -249,4 +260,12 @@ async def report(request: Req, lang: Lang) -> Response[Any]:
     )
 
 
-OFFICE_HANDLERS = [patient_form, register_patient, admin_home, import_centres, issue_token, report]
+OFFICE_HANDLERS = [
+    patient_form,
+    register_patient,
+    patient_list,
+    admin_home,
+    import_centres,
+    issue_token,
+    report,
+]
