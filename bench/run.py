@@ -167,9 +167,9 @@ async def run(args: argparse.Namespace) -> tuple[list[Row], dict[str, object]]:
         details["plan"] = await sessions.explain(dsn, statement, params)
         details["sql"] = statement
         bare = await sessions.bare_top_n(dsn, statement, params, seq_centres[0], seq_centres)
-        say("bare top-N measured")
+        say(f"bare top-N measured: median {bare.median_ms:.1f} ms, p99 {bare.p99_ms:.1f} ms")
         opened = await sessions.open_sessions(runtime, seq_centres, day1, plan.slots)
-        say("sequential sessions measured")
+        say(f"sequential sessions: median {opened.median_ms:.1f} ms, p99 {opened.p99_ms:.1f} ms")
         ratio = opened.median_ms / bare.median_ms
         rows.append(Row(bare.name, bare.median_ms, bare.p99_ms, "-", "-"))
         rows.append(
@@ -187,7 +187,7 @@ async def run(args: argparse.Namespace) -> tuple[list[Row], dict[str, object]]:
         conc, doubles = await sessions.concurrent_sessions(
             runtime, centres[: plan.concurrent], day2, plan.slots
         )
-        say("concurrent sessions measured")
+        say(f"concurrent sessions: {conc.median_ms:.0f} ms wall, {doubles} doubles")
         rows.append(
             Row(
                 conc.name,
@@ -199,7 +199,7 @@ async def run(args: argparse.Namespace) -> tuple[list[Row], dict[str, object]]:
         )
         rows.append(Row("  double invitations", doubles, doubles, "0", _verdict(doubles == 0)))
         expiry, _done = await sessions.expiry_cascade(runtime, clock, plan.expire)
-        say("expiry cascade measured")
+        say(f"expiry cascade: {expiry.median_ms:.0f} ms")
         rows.append(
             Row(
                 expiry.name,

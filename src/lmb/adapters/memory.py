@@ -187,6 +187,9 @@ class InMemoryCentreRepository(_Repository, CentreRepository):
         found: Centre | None = self._txn.get("centres", centre_id)
         return copy.deepcopy(found)
 
+    async def existing(self, centre_ids: Sequence[str]) -> set[str]:
+        return {cid for cid in centre_ids if self._txn.get("centres", cid) is not None}
+
     async def by_short_code(self, short_code: str) -> Centre | None:
         found = [c for c in self._txn.values("centres") if c.short_code == short_code]
         return copy.deepcopy(_first(found))
@@ -264,9 +267,22 @@ class InMemoryRegistrationRepository(_Repository, RegistrationRepository):
             evolve(record, registration=registration, insz_digests=digests),
         )
 
+    async def save_many(self, registrations: Sequence[Registration]) -> None:
+        missing = [r.id for r in registrations if self._record(r.id) is None]
+        if missing:
+            raise LookupError(f"no registration {missing[0]!r} to save")
+        for registration in registrations:
+            await self.save(registration)
+
     async def get(self, registration_id: str, *, for_update: bool = False) -> Registration | None:
         record = self._record(registration_id)
         return copy.deepcopy(record.registration) if record else None
+
+    async def get_many(
+        self, registration_ids: Sequence[str], *, for_update: bool = False
+    ) -> list[Registration]:
+        records = (self._record(rid) for rid in sorted(set(registration_ids)))
+        return [copy.deepcopy(r.registration) for r in records if r is not None]
 
     async def by_manage_digest(
         self, digest: str, *, for_update: bool = False
@@ -453,11 +469,22 @@ class InMemoryInvitationRepository(_Repository, InvitationRepository):
     async def add(self, invitation: Invitation) -> None:
         self._txn.put("invitations", invitation.id, _StoredInvitation(self._seq(), invitation))
 
+    async def add_many(self, invitations: Sequence[Invitation]) -> None:
+        for invitation in invitations:
+            await self.add(invitation)
+
     async def save(self, invitation: Invitation) -> None:
         stored: _StoredInvitation | None = self._txn.get("invitations", invitation.id)
         if stored is None:
             raise LookupError(f"no invitation {invitation.id!r} to save")
         self._txn.put("invitations", invitation.id, _StoredInvitation(stored.seq, invitation))
+
+    async def save_many(self, invitations: Sequence[Invitation]) -> None:
+        missing = [i.id for i in invitations if self._txn.get("invitations", i.id) is None]
+        if missing:
+            raise LookupError(f"no invitation {missing[0]!r} to save")
+        for invitation in invitations:
+            await self.save(invitation)
 
     async def get(self, invitation_id: str, *, for_update: bool = False) -> Invitation | None:
         stored: _StoredInvitation | None = self._txn.get("invitations", invitation_id)
@@ -497,6 +524,10 @@ class InMemoryOutboxRepository(_Repository, OutboxRepository):
     async def add(self, message: OutboxMessage) -> None:
         stored = evolve(message, payload=_json(message.payload))
         self._txn.put("outbox", message.id, _StoredMessage(stored))
+
+    async def add_many(self, messages: Sequence[OutboxMessage]) -> None:
+        for message in messages:
+            await self.add(message)
 
     async def save(self, message: OutboxMessage) -> None:
         """Writes the message back and ends its lease.

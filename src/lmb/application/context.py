@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from attrs import field, frozen
@@ -27,6 +28,17 @@ class Settings:
     #: their last change (``LMB_RETENTION_DAYS``)
     retention: dt.timedelta = dt.timedelta(days=30)
     policy: RankingPolicy = field(default=DEFAULT_POLICY)
+
+
+@frozen
+class Notice:
+    """A message for a person, with what it concerns (see ``Context.notify``)."""
+
+    message: Message
+    registration_id: str | None
+    invitation_id: str | None = None
+    #: also by SMS, when SMS is switched on and the person gave a mobile number
+    sms: bool = False
 
 
 @frozen
@@ -74,25 +86,31 @@ class Context:
         sms: bool = False,
     ) -> None:
         """Queue the e-mail, and the SMS too when asked for and switched on."""
-        payload = message.to_payload()
-        if message.email:
-            await self.queue(
-                uow,
-                Topic.EMAIL,
-                payload,
-                now=now,
-                registration_id=registration_id,
-                invitation_id=invitation_id,
+        await self.notify_many(uow, [Notice(message, registration_id, invitation_id, sms)], now=now)
+
+    async def notify_many(
+        self, uow: UnitOfWork, notices: Sequence[Notice], *, now: dt.datetime
+    ) -> None:
+        """``notify`` for each notice, queued in one write (a session's invitations)."""
+        queued: list[OutboxMessage] = []
+        for notice in notices:
+            message = notice.message
+            topics = [Topic.EMAIL] if message.email else []
+            if notice.sms and self.settings.sms_enabled and message.mobile:
+                topics.append(Topic.SMS)
+            payload = message.to_payload() if topics else {}
+            queued.extend(
+                OutboxMessage.new(
+                    id=self.secrets.new_id(),
+                    topic=topic,
+                    payload=payload,
+                    now=now,
+                    registration_id=notice.registration_id,
+                    invitation_id=notice.invitation_id,
+                )
+                for topic in topics
             )
-        if sms and self.settings.sms_enabled and message.mobile:
-            await self.queue(
-                uow,
-                Topic.SMS,
-                payload,
-                now=now,
-                registration_id=registration_id,
-                invitation_id=invitation_id,
-            )
+        await uow.outbox.add_many(queued)
 
     async def audit(
         self,

@@ -141,6 +141,10 @@ class CentreRepository(Protocol):
 
     async def get(self, centre_id: str) -> Centre | None: ...
 
+    async def existing(self, centre_ids: Sequence[str]) -> set[str]:
+        """Which of ``centre_ids`` are known, in one look-up (a registration's choice)."""
+        ...
+
     async def by_short_code(self, short_code: str) -> Centre | None: ...
 
     async def list(self, *, postcode: str | None = None) -> list[Centre]: ...
@@ -185,9 +189,19 @@ class RegistrationRepository(Protocol):
 
     async def save(self, registration: Registration) -> None: ...
 
+    async def save_many(self, registrations: Sequence[Registration]) -> None:
+        """``save`` for each, in as few statements as the store can (a session's fill)."""
+        ...
+
     async def get(
         self, registration_id: str, *, for_update: bool = False
     ) -> Registration | None: ...
+
+    async def get_many(
+        self, registration_ids: Sequence[str], *, for_update: bool = False
+    ) -> list[Registration]:
+        """The registrations found among ``registration_ids``, in id order (the lock order)."""
+        ...
 
     async def by_manage_digest(
         self, digest: str, *, for_update: bool = False
@@ -254,7 +268,15 @@ class SessionRepository(Protocol):
 class InvitationRepository(Protocol):
     async def add(self, invitation: Invitation) -> None: ...
 
+    async def add_many(self, invitations: Sequence[Invitation]) -> None:
+        """``add`` for each, in order, in as few statements as the store can."""
+        ...
+
     async def save(self, invitation: Invitation) -> None: ...
+
+    async def save_many(self, invitations: Sequence[Invitation]) -> None:
+        """``save`` for each, in as few statements as the store can (an expiry pass)."""
+        ...
 
     async def get(self, invitation_id: str, *, for_update: bool = False) -> Invitation | None: ...
 
@@ -275,6 +297,10 @@ class OutboxRepository(Protocol):
     """Side effects on other systems, written in the same transaction as the change."""
 
     async def add(self, message: OutboxMessage) -> None: ...
+
+    async def add_many(self, messages: Sequence[OutboxMessage]) -> None:
+        """``add`` for each, in as few statements as the store can."""
+        ...
 
     async def save(self, message: OutboxMessage) -> None: ...
 

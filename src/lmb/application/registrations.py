@@ -368,8 +368,10 @@ class RegisterForList:
 
     async def _check_centres(self, uow: UnitOfWork, registration: Registration) -> None:
         c = Collector()
-        for index, centre_id in enumerate(sorted(registration.centre_ids)):
-            if await uow.centres.get(centre_id) is None:
+        chosen = sorted(registration.centre_ids)
+        known = await uow.centres.existing(chosen)
+        for index, centre_id in enumerate(chosen):
+            if centre_id not in known:
                 c.add(InvalidRegistration("unknown centre", field=f"centre_ids[{index}]"))
         c.raise_if_any()
 

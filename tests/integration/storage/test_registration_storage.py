@@ -188,6 +188,46 @@ class TestRoundTrips:
             with pytest.raises(LookupError):
                 await uow.registrations.save(a_self("ghost", OLD))
 
+    async def test_many_are_read_and_saved_together(self, store: Store) -> None:
+        """N-SCALE: a session's fill reads and writes its registrations in one batch."""
+        group = listed(a_group("r-group", [MIDDLE, OLD]))
+        single = listed(a_self("r-single", YOUNG))
+        other = listed(a_self("r-other", OLDEST))
+        await given(store, single, group, other)
+        async with store.uow() as uow:
+            loaded = await uow.registrations.get_many(
+                ["r-single", "nope", "r-group", "r-single"], for_update=True
+            )
+            assert loaded == [group, single]  # in id order, unknown ids left out
+            assert await uow.registrations.get_many([]) == []
+        group.mark_invited([group.persons[0].id, group.persons[1].id], NOW + HOUR)
+        single.mark_invited([single.persons[0].id], NOW + HOUR)
+        group.replace_availability(free_on((DAY, MORNING), confirmed_at=NOW + HOUR), NOW + HOUR)
+        async with store.uow() as uow:
+            await uow.registrations.save_many([single, group])
+            await uow.commit()
+        async with store.uow() as uow:
+            assert await uow.registrations.get_many(["r-other", "r-group", "r-single"]) == [
+                group,
+                other,
+                single,
+            ]
+        assert await candidates(store) == [
+            Candidate.for_unit(other, unit) for unit in other.units()
+        ]
+
+    async def test_saving_many_with_one_never_added_saves_none(self, store: Store) -> None:
+        single = listed(a_self("r-single", YOUNG))
+        await given(store, single)
+        single.withdraw(NOW + HOUR)
+        async with store.uow() as uow:
+            with pytest.raises(LookupError):
+                await uow.registrations.save_many([single, a_self("ghost", OLD)])
+            await uow.commit()
+        async with store.uow() as uow:
+            loaded = await uow.registrations.get("r-single")
+        assert loaded is not None and loaded.withdrawn_at is None
+
 
 class TestCandidates:
     """R-RANK: the selection filter and the order, at most ``limits`` per size."""

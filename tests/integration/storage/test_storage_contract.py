@@ -163,6 +163,8 @@ class TestCentresAndOpenSlots:
             assert await uow.centres.by_short_code("GENT") == centre
             assert await uow.centres.by_short_code("XYZ") is None
             assert await uow.centres.get("nope") is None
+            assert await uow.centres.existing([BRUGGE, "nope", GENT, GENT]) == {BRUGGE, GENT}
+            assert await uow.centres.existing([]) == set()
 
     async def test_a_saved_centre_keeps_its_new_postcodes(self, store: Store) -> None:
         centre = a_centre(codes=["9000", "9050"])
@@ -241,8 +243,9 @@ class TestSessionsAndInvitations:
         second = an_invitation("i-a", single)
         third = an_invitation("i-0", single, session_id="session-2", now=NOW + HOUR)
         async with store.uow() as uow:
-            for invitation in (first, second, third):
-                await uow.invitations.add(invitation)
+            await uow.invitations.add(first)
+            await uow.invitations.add_many([second, third])
+            await uow.invitations.add_many([])
             await uow.commit()
         first.delivered(NOW + MINUTE, TTL)
         first.book(NOW + 2 * MINUTE)
@@ -316,11 +319,17 @@ class TestOutbox:
         message = a_message("m1", invitation_id="i1", registration_id="r1")
         async with store.uow() as uow:
             await uow.outbox.add(message)
-            await uow.outbox.add(a_message("m0", invitation_id="i1", at=NOW - MINUTE))
-            await uow.outbox.add(a_message("m2", invitation_id="i2"))
+            await uow.outbox.add_many(
+                [
+                    a_message("m0", invitation_id="i1", at=NOW - MINUTE),
+                    a_message("m2", invitation_id="i2"),
+                ]
+            )
+            await uow.outbox.add_many([])
             await uow.commit()
         async with store.uow() as uow:
             found = await uow.outbox.for_invitation("i1")
+            assert [m.id for m in await uow.outbox.for_invitation("i2")] == ["m2"]
         assert [m.id for m in found] == ["m0", "m1"]
         assert found[1] == message
         assert found[1].payload["codes"] == ["a", "b"]

@@ -237,7 +237,7 @@ def unit_key(person_ids: Sequence[str]) -> str:
 def candidate_unit_rows(registration: Registration) -> dict[str, dict[str, Any]]:
     """The candidate units of ``registration`` by key, as ``candidate_units`` rows."""
     result: dict[str, dict[str, Any]] = {}
-    keys = slot_keys(registration)
+    available = registration.availability
     for unit in registration.units():
         candidate = Candidate.for_unit(registration, unit)
         key = unit_key(candidate.person_ids)
@@ -249,21 +249,23 @@ def candidate_unit_rows(registration: Registration) -> dict[str, dict[str, Any]]
             "rank_class": 0 if candidate.is_companion else 1,
             "birth_key": candidate.birth_key,
             "listed_at": candidate.listed_at,
-            "slot_keys": list(keys),
+            "slot_keys": slot_keys(registration, candidate.seats),
+            "lapses_at": available.lapses_at if available else None,
         }
     return result
 
 
-def slot_key(centre_id: str, date: dt.date, half_day: HalfDay) -> str:
-    """What ``candidate_units.slot_keys`` holds for one centre and one half-day."""
-    return f"{centre_id}|{date.isoformat()}|{half_day.value}"
+def slot_key(centre_id: str, date: dt.date, half_day: HalfDay, seats: int) -> str:
+    """What ``candidate_units.slot_keys`` holds for a unit of ``seats`` persons free at
+    one centre on one half-day: a session asks for one size at a time."""
+    return f"{centre_id}|{date.isoformat()}|{half_day.value}|{seats}"
 
 
-def slot_keys(registration: Registration) -> list[str]:
+def slot_keys(registration: Registration, seats: int) -> list[str]:
     if registration.availability is None:
         return []
     return sorted(
-        slot_key(centre_id, s.date, s.half_day)
+        slot_key(centre_id, s.date, s.half_day, seats)
         for centre_id in registration.centre_ids
         for s in registration.availability.slots
     )

@@ -77,6 +77,18 @@ class _Repository:
         if result.rowcount != 1:
             raise LookupError(f"no {what} to save")
 
+    async def _update_many(self, table: sa.Table, key: str, rows: list[dict[str, Any]]) -> None:
+        """One UPDATE per row by ``key``, sent as one batch (executemany)."""
+        if not rows:
+            return
+        columns = [name for name in rows[0] if name != key]
+        stmt = (
+            sa.update(table)
+            .where(table.c[key] == sa.bindparam(f"b_{key}", type_=table.c[key].type))
+            .values({name: sa.bindparam(f"b_{name}", type_=table.c[name].type) for name in columns})
+        )
+        await self._conn.execute(stmt, [{f"b_{k}": v for k, v in row.items()} for row in rows])
+
     def _locked(
         self, stmt: sa.Select[Any], *, of: Any = None, skip_locked: bool = False
     ) -> sa.Select[Any]:
@@ -125,6 +137,13 @@ class SqlCentreRepository(_Repository, CentreRepository):
     async def get(self, centre_id: str) -> Centre | None:
         found = await self._load(sa.select(t.centres).where(t.centres.c.id == centre_id))
         return found[0] if found else None
+
+    async def existing(self, centre_ids: Sequence[str]) -> set[str]:
+        ids = sorted(set(centre_ids))
+        if not ids:
+            return set()
+        c = t.centres.c
+        return set((await self._conn.execute(sa.select(c.id).where(c.id.in_(ids)))).scalars())
 
     async def by_short_code(self, short_code: str) -> Centre | None:
         found = await self._load(sa.select(t.centres).where(t.centres.c.short_code == short_code))
@@ -210,73 +229,101 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
         ]
         if persons:
             await self._conn.execute(sa.insert(t.persons), persons)
-        await self._sync_children(registration, fresh=True)
+        await self._sync_children([registration], fresh=True)
 
     async def save(self, registration: Registration) -> None:
-        row = mappers.registration_row(registration, self._cipher)
-        await self._update_one(
-            sa.update(t.registrations).where(t.registrations.c.id == registration.id).values(row),
-            "registration",
-        )
-        await self._sync_persons(registration)
-        await self._sync_children(registration)
+        await self.save_many([registration])
 
-    async def _sync_persons(self, registration: Registration) -> None:
+    async def save_many(self, registrations: Sequence[Registration]) -> None:
+        """Every registration's row, persons and children, a few statements for all.
+
+        A session's fill saves 200 registrations at once: per table one read of what
+        is stored and one batched write of the differences, not a round trip per row.
+        """
+        regs = list({r.id: r for r in registrations}.values())
+        if not regs:
+            return
+        ids = [r.id for r in regs]
+        rows = [mappers.registration_row(r, self._cipher) for r in regs]
+        if len(rows) == 1:
+            await self._update_one(
+                sa.update(t.registrations).where(t.registrations.c.id == ids[0]).values(rows[0]),
+                "registration",
+            )
+        else:
+            r = t.registrations.c
+            found = set((await self._conn.execute(sa.select(r.id).where(r.id.in_(ids)))).scalars())
+            missing = [rid for rid in ids if rid not in found]
+            if missing:
+                raise LookupError(f"no registration {missing[0]!r} to save")
+            await self._update_many(t.registrations, "id", rows)
+        await self._sync_persons(regs)
+        await self._sync_children(regs)
+
+    async def _sync_persons(self, registrations: Sequence[Registration]) -> None:
         p = t.persons.c
         existing = set(
             (
                 await self._conn.execute(
-                    sa.select(p.id).where(p.registration_id == registration.id)
+                    sa.select(p.id).where(p.registration_id.in_([r.id for r in registrations]))
                 )
             ).scalars()
         )
-        current = {rp.id for rp in registration.persons}
+        current = {rp.id for r in registrations for rp in r.persons}
         if existing - current:
             await self._conn.execute(sa.delete(t.persons).where(p.id.in_(existing - current)))
-        for position, rp in enumerate(registration.persons):
-            row = mappers.person_row(
-                rp, registration_id=registration.id, position=position, cipher=self._cipher
-            )
-            if rp.id in existing:
-                await self._conn.execute(sa.update(t.persons).where(p.id == rp.id).values(row))
-            else:
-                # persons join a registration only on add; the digest is unknown here
-                await self._conn.execute(sa.insert(t.persons).values({**row, "insz_digest": None}))
+        updates: list[dict[str, Any]] = []
+        inserts: list[dict[str, Any]] = []
+        for registration in registrations:
+            for position, rp in enumerate(registration.persons):
+                row = mappers.person_row(
+                    rp, registration_id=registration.id, position=position, cipher=self._cipher
+                )
+                if rp.id in existing:
+                    updates.append(row)
+                else:
+                    # persons join a registration only on add; the digest is unknown here
+                    inserts.append({**row, "insz_digest": None})
+        await self._update_many(t.persons, "id", updates)
+        if inserts:
+            await self._conn.execute(sa.insert(t.persons), inserts)
 
-    async def _sync_children(self, registration: Registration, *, fresh: bool = False) -> None:
+    async def _sync_children(
+        self, registrations: Sequence[Registration], *, fresh: bool = False
+    ) -> None:
         """Centres, availability and candidate units: only the differences are written.
 
         Candidate-unit rows that stay are left untouched, so that saving one unit's
         registration never waits on a row another unit of work holds. ``fresh``: the
-        registration was just inserted, nothing is stored for it yet.
+        registrations were just inserted, nothing is stored for them yet.
         """
-        rid = registration.id
         await self._sync_set(
             t.registration_centres,
-            rid,
             ("centre_id",),
-            {(c,) for c in registration.centre_ids},
+            {r.id: {(c,) for c in r.centre_ids} for r in registrations},
             fresh=fresh,
         )
         await self._sync_set(
             t.availability,
-            rid,
             ("date", "half_day"),
-            mappers.availability_rows(registration),
+            {r.id: mappers.availability_rows(r) for r in registrations},
             fresh=fresh,
         )
         cu = t.candidate_units.c
+        ids = [r.id for r in registrations]
         existing = (
             {}
             if fresh
             else {
                 r["unit_key"]: r
                 for r in await self._rows(
-                    sa.select(t.candidate_units).where(cu.registration_id == rid)
+                    sa.select(t.candidate_units).where(cu.registration_id.in_(ids))
                 )
             }
         )
-        wanted = mappers.candidate_unit_rows(registration)
+        wanted: dict[str, dict[str, Any]] = {}
+        for registration in registrations:
+            wanted.update(mappers.candidate_unit_rows(registration))
         gone = set(existing) - set(wanted)
         if gone:
             await self._conn.execute(
@@ -296,46 +343,54 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
                     for person_id in mappers.candidate_from(row).person_ids
                 ],
             )
-        for key, row in wanted.items():
-            old = existing.get(key)
-            if old is not None and any(old[k] != v for k, v in row.items()):
-                await self._conn.execute(
-                    sa.update(t.candidate_units).where(cu.unit_key == key).values(row)
-                )
+        changed = [
+            row
+            for key, row in wanted.items()
+            if (old := existing.get(key)) is not None and any(old[k] != v for k, v in row.items())
+        ]
+        await self._update_many(t.candidate_units, "unit_key", changed)
 
     async def _sync_set(
         self,
         table: sa.Table,
-        registration_id: str,
         columns: tuple[str, ...],
-        wanted: set[tuple[Any, ...]],
+        wanted: dict[str, set[tuple[Any, ...]]],
         *,
         fresh: bool,
     ) -> None:
+        """Rows keyed by registration and ``columns``: deletes the stale, inserts the new."""
         cols = [table.c[name] for name in columns]
-        existing: set[tuple[Any, ...]] = (
-            set()
-            if fresh
-            else {
-                tuple(r)
-                for r in await self._conn.execute(
-                    sa.select(*cols).where(table.c.registration_id == registration_id)
+        existing: dict[str, set[tuple[Any, ...]]] = defaultdict(set)
+        if not fresh:
+            for row in await self._conn.execute(
+                sa.select(table.c.registration_id, *cols).where(
+                    table.c.registration_id.in_(list(wanted))
                 )
+            ):
+                existing[row[0]].add(tuple(row[1:]))
+        stale = [
+            {
+                "b_registration_id": rid,
+                **{f"b_{n}": v for n, v in zip(columns, values, strict=True)},
             }
-        )
-        for values in existing - wanted:
+            for rid, rows in wanted.items()
+            for values in sorted(existing[rid] - rows)
+        ]
+        if stale:
             await self._conn.execute(
                 sa.delete(table).where(
-                    table.c.registration_id == registration_id,
-                    *(col == value for col, value in zip(cols, values, strict=True)),
-                )
+                    table.c.registration_id == sa.bindparam("b_registration_id"),
+                    *(col == sa.bindparam(f"b_{col.name}", type_=col.type) for col in cols),
+                ),
+                stale,
             )
-        rows = [
-            {"registration_id": registration_id, **dict(zip(columns, values, strict=True))}
-            for values in sorted(wanted - existing)
+        new = [
+            {"registration_id": rid, **dict(zip(columns, values, strict=True))}
+            for rid, rows in wanted.items()
+            for values in sorted(rows - existing[rid])
         ]
-        if rows:
-            await self._conn.execute(sa.insert(table), rows)
+        if new:
+            await self._conn.execute(sa.insert(table), new)
 
     async def _load(self, stmt: sa.Select[Any]) -> list[Registration]:
         rows = await self._rows(stmt)
@@ -376,6 +431,16 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
     async def get(self, registration_id: str, *, for_update: bool = False) -> Registration | None:
         stmt = sa.select(t.registrations).where(t.registrations.c.id == registration_id)
         return await self._one(stmt, for_update)
+
+    async def get_many(
+        self, registration_ids: Sequence[str], *, for_update: bool = False
+    ) -> list[Registration]:
+        ids = sorted(set(registration_ids))
+        if not ids:
+            return []
+        r = t.registrations.c
+        stmt = sa.select(t.registrations).where(r.id.in_(ids)).order_by(r.id)
+        return await self._load(self._locked(stmt) if for_update else stmt)
 
     async def by_manage_digest(
         self, digest: str, *, for_update: bool = False
@@ -420,60 +485,73 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
         return await self._load(stmt)
 
     async def candidates(self, query: CandidateQuery) -> list[Candidate]:
-        cu, r = t.candidate_units.c, t.registrations.c
+        """One statement per unit size, each shaped so that PostgreSQL stops early.
+
+        - ``ranked``: the units of this size with a key for the centre on one of the
+          session's half-days (one GIN probe, a few thousand of 1.15 M), not lapsed,
+          sorted by the policy. ``OFFSET 0`` keeps it a separate step, so the checks
+          below are not pushed into it and run on the best rows first.
+        - The sorted rows are then read one by one: each is checked against earlier
+          offers with a per-row probe (``OFFSET 0`` keeps that a sub-plan rather
+          than a hash join over every member) and its registration row is joined by
+          primary key and locked (``FOR UPDATE OF registrations SKIP LOCKED``: a
+          registration a parallel session holds is passed over, not waited for),
+          until ``limit`` rows are found: a few hundred probes, not one per candidate.
+        """
+        cu = t.candidate_units.c
         rc, av = t.registration_centres.c, t.availability.c
         members, ip, inv = t.candidate_unit_members.c, t.invitation_persons.c, t.invitations.c
-        offered = (
-            sa.select(sa.literal(1))
-            .select_from(
-                t.candidate_unit_members.join(
-                    t.invitation_persons, ip.person_id == members.person_id
-                ).join(t.invitations, inv.id == ip.invitation_id)
-            )
-            .where(
-                members.unit_key == cu.unit_key,
-                sa.or_(
-                    ip.session_id == query.session_id,
-                    inv.status == InvitationStatus.SENT.value,
-                ),
-            )
-        )
         half_days = sorted(query.half_days, key=lambda h: h.value)
-        if self._postgres:
-            # One GIN look-up: the units with a key for this centre on one of the
-            # session's half-days (a few thousand of 1.15 M); no join to scan.
-            keys = [mappers.slot_key(query.centre_id, query.date, h) for h in half_days]
-            where: sa.ColumnElement[bool] = cu.slot_keys.bool_op("&&")(
-                sa.cast(keys, postgresql.ARRAY(sa.Text()))
-            )
-        else:
-            where = sa.and_(
-                sa.exists().where(
-                    rc.registration_id == cu.registration_id, rc.centre_id == query.centre_id
-                ),
-                sa.exists().where(
-                    av.registration_id == cu.registration_id,
-                    av.date == query.date,
-                    av.half_day.in_([h.value for h in half_days]),
-                ),
-            )
-        base = (
-            sa.select(*(c for c in t.candidate_units.c if c.name != "slot_keys"))
-            .join_from(t.candidate_units, t.registrations, r.id == cu.registration_id)
-            .where(r.lapses_at > query.now, where, ~sa.exists(offered))
-        )
         result: list[Candidate] = []
         for size, limit in _limits(query):
-            stmt = (
-                base.where(cu.seats == size)
-                .order_by(
-                    cu.seats,
-                    cu.rank_class,
-                    cu.birth_key,
-                    cu.listed_at,
-                    cu.registration_id,
-                    cu.first_person_id,
+            if self._postgres:
+                keys = [mappers.slot_key(query.centre_id, query.date, h, size) for h in half_days]
+                where: sa.ColumnElement[bool] = cu.slot_keys.bool_op("&&")(
+                    sa.cast(keys, postgresql.ARRAY(sa.Text()))
                 )
+            else:
+                where = sa.and_(
+                    sa.exists().where(
+                        rc.registration_id == cu.registration_id, rc.centre_id == query.centre_id
+                    ),
+                    sa.exists().where(
+                        av.registration_id == cu.registration_id,
+                        av.date == query.date,
+                        av.half_day.in_([h.value for h in half_days]),
+                    ),
+                )
+            ranked = (
+                sa.select(*(c for c in t.candidate_units.c if c.name != "slot_keys"))
+                .where(where, cu.seats == size, cu.lapses_at > query.now)
+                .order_by(*_RANK_ORDER)
+                .offset(0)
+                .subquery("ranked")
+            )
+            u = ranked.c
+            offered = (
+                sa.select(sa.literal(1))
+                .select_from(
+                    t.candidate_unit_members.join(
+                        t.invitation_persons, ip.person_id == members.person_id
+                    ).join(t.invitations, inv.id == ip.invitation_id)
+                )
+                .where(
+                    members.unit_key == u.unit_key,
+                    sa.or_(
+                        ip.session_id == query.session_id,
+                        inv.status == InvitationStatus.SENT.value,
+                    ),
+                )
+                .offset(0)
+            )
+            # ``registration_id`` sorts bytewise ("C"); compared in the default
+            # collation, the join can probe the primary key of ``registrations``.
+            rid = u.registration_id.collate("default") if self._postgres else u.registration_id
+            stmt = (
+                sa.select(*ranked.c)
+                .join_from(ranked, t.registrations, t.registrations.c.id == rid)
+                .where(~sa.exists(offered))
+                .order_by(*(u[c.name] for c in _RANK_ORDER))
                 .limit(limit)
             )
             stmt = self._locked(stmt, of=t.registrations, skip_locked=True)
@@ -599,6 +677,16 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
         )
 
 
+#: DEFAULT_POLICY's order over ``candidate_units`` (CompanionsFirst, OldestFirst,
+#: FirstListed, then the registration and its first person for a total order)
+_RANK_ORDER = (
+    t.candidate_units.c.rank_class,
+    t.candidate_units.c.birth_key,
+    t.candidate_units.c.listed_at,
+    t.candidate_units.c.registration_id,
+    t.candidate_units.c.first_person_id,
+)
+
 #: N-GDPR: statuses whose registrations are erased once the retention has passed
 PURGED_AFTER_RETENTION = [Status.LAPSED.value, Status.INELIGIBLE.value, Status.BOOKED.value]
 
@@ -637,42 +725,73 @@ class SqlSessionRepository(_Repository, SessionRepository):
 
 class SqlInvitationRepository(_Repository, InvitationRepository):
     async def add(self, invitation: Invitation) -> None:
+        await self.add_many([invitation])
+
+    async def add_many(self, invitations: Sequence[Invitation]) -> None:
+        if not invitations:
+            return
         # Insertion order breaks created_at ties; a rare duplicate between parallel
         # transactions only leaves the id to decide.
         seq = (
             await self._conn.execute(
                 sa.select(sa.func.coalesce(sa.func.max(t.invitations.c.seq), 0))
             )
-        ).scalar_one() + 1
+        ).scalar_one()
         await self._conn.execute(
-            sa.insert(t.invitations).values({**mappers.invitation_row(invitation), "seq": seq})
+            sa.insert(t.invitations),
+            [
+                {**mappers.invitation_row(invitation), "seq": seq + n}
+                for n, invitation in enumerate(invitations, start=1)
+            ],
         )
         await self._conn.execute(
-            sa.insert(t.invitation_persons), mappers.invitation_person_rows(invitation)
+            sa.insert(t.invitation_persons),
+            [row for i in invitations for row in mappers.invitation_person_rows(i)],
         )
 
     async def save(self, invitation: Invitation) -> None:
-        await self._update_one(
-            sa.update(t.invitations)
-            .where(t.invitations.c.id == invitation.id)
-            .values(mappers.invitation_row(invitation)),
-            "invitation",
-        )
+        await self.save_many([invitation])
+
+    async def save_many(self, invitations: Sequence[Invitation]) -> None:
+        found = list({i.id: i for i in invitations}.values())
+        if not found:
+            return
+        rows = [mappers.invitation_row(i) for i in found]
+        if len(rows) == 1:
+            await self._update_one(
+                sa.update(t.invitations).where(t.invitations.c.id == found[0].id).values(rows[0]),
+                "invitation",
+            )
+        else:
+            i = t.invitations.c
+            ids = [inv.id for inv in found]
+            stored_ids = set(
+                (await self._conn.execute(sa.select(i.id).where(i.id.in_(ids)))).scalars()
+            )
+            missing = [iid for iid in ids if iid not in stored_ids]
+            if missing:
+                raise LookupError(f"no invitation {missing[0]!r} to save")
+            await self._update_many(t.invitations, "id", rows)
         ip = t.invitation_persons.c
-        stored = [
-            (r["person_id"], r["session_id"])
-            for r in await self._rows(
-                sa.select(ip.person_id, ip.session_id)
-                .where(ip.invitation_id == invitation.id)
-                .order_by(ip.position)
-            )
+        stored: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
+        for invitation_id, person_id, session_id in await self._conn.execute(
+            sa.select(ip.invitation_id, ip.person_id, ip.session_id)
+            .where(ip.invitation_id.in_([inv.id for inv in found]))
+            .order_by(ip.invitation_id, ip.position)
+        ):
+            stored[invitation_id].append((person_id, session_id))
+        changed = [
+            inv for inv in found if stored[inv.id] != [(p, inv.session_id) for p in inv.person_ids]
         ]
-        if stored != [(p, invitation.session_id) for p in invitation.person_ids]:
+        if changed:
             await self._conn.execute(
-                sa.delete(t.invitation_persons).where(ip.invitation_id == invitation.id)
+                sa.delete(t.invitation_persons).where(
+                    ip.invitation_id.in_([inv.id for inv in changed])
+                )
             )
             await self._conn.execute(
-                sa.insert(t.invitation_persons), mappers.invitation_person_rows(invitation)
+                sa.insert(t.invitation_persons),
+                [row for inv in changed for row in mappers.invitation_person_rows(inv)],
             )
 
     async def _load(self, stmt: sa.Select[Any]) -> list[Invitation]:
@@ -748,8 +867,14 @@ class SqlInvitationRepository(_Repository, InvitationRepository):
 
 class SqlOutboxRepository(_Repository, OutboxRepository):
     async def add(self, message: OutboxMessage) -> None:
-        row = mappers.outbox_row(message, self._cipher)
-        await self._conn.execute(sa.insert(t.outbox).values({**row, "lease_until": None}))
+        await self.add_many([message])
+
+    async def add_many(self, messages: Sequence[OutboxMessage]) -> None:
+        if messages:
+            await self._conn.execute(
+                sa.insert(t.outbox),
+                [{**mappers.outbox_row(m, self._cipher), "lease_until": None} for m in messages],
+            )
 
     async def save(self, message: OutboxMessage) -> None:
         """Writes the message back and ends its lease.

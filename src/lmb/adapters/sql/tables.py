@@ -196,9 +196,13 @@ candidate_units = sa.Table(
     sa.Column("rank_class", sa.SmallInteger(), nullable=False),
     sa.Column("birth_key", sa.Integer(), nullable=False),
     sa.Column("listed_at", UtcDateTime(), nullable=False),
-    #: ``centre|date|half_day`` for every chosen centre and free half-day (``slot_key``):
-    #: one GIN look-up finds the units a session may invite, without a scan
+    #: ``centre|date|half_day|seats`` for every chosen centre and free half-day
+    #: (``slot_key``): one GIN look-up finds the units of one size a session may
+    #: invite, without a scan
     sa.Column("slot_keys", _TextArray, nullable=True),
+    #: the registration's ``lapses_at``: a session filters on it without reading
+    #: ``registrations`` (which it joins only to lock the rows it invites)
+    sa.Column("lapses_at", UtcDateTime(), nullable=True),
     sa.Index("ix_candidate_units_registration_id", "registration_id"),
     sa.Index("ix_candidate_units_slot_keys", "slot_keys", postgresql_using="gin"),
     sa.Index(
@@ -251,6 +255,8 @@ invitations = sa.Table(
     sa.Column("closed_at", UtcDateTime(), nullable=True),
     sa.Column("late_booked_at", UtcDateTime(), nullable=True),
     sa.Index("ix_invitations_registration_id", "registration_id"),
+    #: ``MAX(seq)`` on every insert reads the end of this index, not the table
+    sa.Index("ix_invitations_seq", "seq"),
     sa.Index("ix_invitations_session_id", "session_id"),
     sa.Index("ix_invitations_status_expires_at", "status", "expires_at"),
     sa.Index("ix_invitations_status_created_at", "status", "created_at"),
