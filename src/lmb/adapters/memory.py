@@ -340,6 +340,31 @@ class InMemoryRegistrationRepository(_Repository, RegistrationRepository):
             result.extend(heapq.nsmallest(limit, by_size[size], key=DEFAULT_POLICY.key))
         return sorted(result, key=DEFAULT_POLICY.key)
 
+    async def invite_units(self, units: Sequence[Candidate], now: dt.datetime) -> list[Candidate]:
+        invited: list[Candidate] = []
+        for unit in units:
+            registration = await self.get(unit.registration_id)
+            if registration is None or tuple(unit.person_ids) not in registration.units():
+                continue
+            if any(registration.person(pid).vaccination_code is None for pid in unit.person_ids):
+                continue
+            registration.mark_invited(unit.person_ids, now)
+            await self.save(registration)
+            invited.append(unit)
+        return invited
+
+    async def release_expired(self, invitations: Sequence[Invitation], now: dt.datetime) -> None:
+        for invitation in invitations:
+            registration = await self.get(invitation.registration_id)
+            if registration is None or registration.withdrawn_at is not None:
+                continue
+            held = (PersonStatus.INVITED, PersonStatus.BOOKED)
+            present = {rp.id: rp.status for rp in registration.persons}
+            unit = [pid for pid in invitation.person_ids if present.get(pid) in held]
+            if unit:
+                registration.release(unit, now)
+                await self.save(registration)
+
     async def due_for_lapse(self, now: dt.datetime, limit: int) -> list[str]:
         found = []
         for record in self._stored():
@@ -492,6 +517,12 @@ class InMemoryInvitationRepository(_Repository, InvitationRepository):
 
     async def for_session(self, session_id: str) -> list[Invitation]:
         return self._select(lambda i: i.session_id == session_id)
+
+    async def seats_for_session(self, session_id: str) -> dict[InvitationStatus, int]:
+        seats = dict.fromkeys(InvitationStatus, 0)
+        for invitation in self._select(lambda i: i.session_id == session_id):
+            seats[invitation.status] += invitation.seats
+        return seats
 
     async def for_registration(self, registration_id: str) -> list[Invitation]:
         return self._select(lambda i: i.registration_id == registration_id)

@@ -18,7 +18,7 @@ from lmb.application.model import (
 from lmb.domain.availability import HalfDay
 from lmb.domain.centre import Centre, OpenSlot
 from lmb.domain.insz import Insz
-from lmb.domain.invitation import Invitation
+from lmb.domain.invitation import Invitation, InvitationStatus
 from lmb.domain.person import VaccinationCode, VcdbStatus
 from lmb.domain.ranking import Candidate
 from lmb.domain.registration import Registration
@@ -228,6 +228,22 @@ class RegistrationRepository(Protocol):
         """
         ...
 
+    async def invite_units(self, units: Sequence[Candidate], now: dt.datetime) -> list[Candidate]:
+        """``Registration.mark_invited`` for each unit that is still waiting and whose
+        persons all have a vaccination code; returns those units, in the order given.
+
+        The units come from ``candidates`` in this unit of work, which locked their
+        registrations. The store writes only what an invitation changes (the persons'
+        and registrations' states, the unit held), in a few statements for all units:
+        a 200-seat session does not load and rewrite 200 registrations (N-SCALE).
+        """
+        ...
+
+    async def release_expired(self, invitations: Sequence[Invitation], now: dt.datetime) -> None:
+        """``Registration.release`` of each lapsed invitation's persons, in a few
+        statements for all (an expiry pass); withdrawn registrations are left alone."""
+        ...
+
     async def due_for_lapse(self, now: dt.datetime, limit: int) -> list[str]: ...
 
     async def due_for_reminder(self, now: dt.datetime, limit: int) -> list[str]:
@@ -281,6 +297,10 @@ class InvitationRepository(Protocol):
     async def get(self, invitation_id: str, *, for_update: bool = False) -> Invitation | None: ...
 
     async def for_session(self, session_id: str) -> list[Invitation]: ...
+
+    async def seats_for_session(self, session_id: str) -> dict[InvitationStatus, int]:
+        """Seats of the session's invitations per status (every status, 0 if none)."""
+        ...
 
     async def for_registration(self, registration_id: str) -> list[Invitation]: ...
 

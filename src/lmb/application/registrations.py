@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Sequence
 from functools import partial
@@ -10,10 +11,10 @@ from typing import TypeVar
 from attrs import field, frozen
 
 from lmb.application.clock import local_today
-from lmb.application.context import Context
-from lmb.application.errors import NotFound
+from lmb.application.context import Context, Notice
+from lmb.application.errors import InvalidInput, NotFound
 from lmb.application.forms import Collector, parse_date
-from lmb.application.model import Message, MessageKind, StaffToken, Topic
+from lmb.application.model import Message, MessageKind, OutboxMessage, StaffToken, Topic
 from lmb.application.ports import UnitOfWork
 from lmb.domain.availability import Availability, HalfDay, HalfDaySlot
 from lmb.domain.errors import (
@@ -168,6 +169,16 @@ def _parse_enum(kind: type[E], value: object, what: str) -> E:
         raise ValidationFailed(f"{what} is one of {allowed}", params={"allowed": allowed}) from None
 
 
+@frozen
+class _Intake:
+    """A registration waiting to be written, and its caller's answer."""
+
+    registration: Registration
+    insz_digests: list[str]
+    manage_digest: str
+    written: asyncio.Future[None]
+
+
 class RegisterForList:
     """Put persons on the list (R-REG-B..F).
 
@@ -175,16 +186,28 @@ class RegisterForList:
       asked to confirm their address (not for a doctor's patient).
     - A person already listed is not listed twice; the answer looks the same and the
       owner on file is told by mail (no enumeration).
+    - Registrations that arrive while the previous ones are being written are written
+      together, in one transaction (group commit, N-SCALE); each caller is answered
+      once that transaction is committed. When it fails, every registration of it is
+      written again on its own, so that one bad registration never fails the others.
+      A registration handed to the writer is written even if its caller goes away.
     """
+
+    #: At most this many registrations are written in one transaction.
+    batch_limit = 32
+    #: Transactions of registrations under way at once in one process.
+    writers = 2
 
     def __init__(self, ctx: Context) -> None:
         self._ctx = ctx
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._waiting: list[_Intake] = []
+        self._writers: set[asyncio.Task[None]] = set()
 
     async def __call__(self, cmd: Register, *, doctor: StaffToken | None = None) -> Receipt:
         ctx = self._ctx
         now = ctx.clock.now()
         registration = await self._build(cmd, now, doctor)
-        digests = [ctx.secrets.digest(p.person.insz.digits) for p in registration.persons]
         receipt = Receipt(
             id=registration.id,
             status=Status.PENDING.value,
@@ -193,44 +216,109 @@ class RegisterForList:
             if registration.availability
             else None,
         )
-        async with ctx.uow() as uow:
-            await self._check_centres(uow, registration)
-            existing = [await uow.registrations.listed_with_insz(d) for d in digests]
-            if any(existing):
-                await self._tell_owners(uow, {e for e in existing if e}, now)
-                await uow.commit()
-                return receipt
-            await uow.registrations.add(
-                registration,
-                manage_digest=ctx.secrets.digest(ctx.secrets.manage_token(registration.id)),
-                insz_digests=digests,
-            )
-            for person in registration.persons:
-                await ctx.queue(
-                    uow,
-                    Topic.VCDB_CHECK,
-                    {"registration_id": registration.id, "person_id": person.id},
-                    now=now,
-                    registration_id=registration.id,
-                )
-            if registration.confirmed_at is None:
-                owner = registration.owner_address
-                manage_url = ctx.manage_url(registration.id)
-                await ctx.notify(
-                    uow,
-                    Message(
-                        MessageKind.CONTACT_CONFIRMATION,
-                        registration.language.value,
-                        owner.name,
-                        owner.email,
-                        owner.mobile,
-                        {"manage_url": manage_url, "confirm_url": manage_url},
-                    ),
-                    now=now,
-                    registration_id=registration.id,
-                )
-            await uow.commit()
+        loop = asyncio.get_running_loop()
+        intake = _Intake(
+            registration,
+            insz_digests=[ctx.secrets.digest(p.person.insz.digits) for p in registration.persons],
+            manage_digest=ctx.secrets.digest(ctx.secrets.manage_token(registration.id)),
+            written=loop.create_future(),
+        )
+        if self._loop is not loop:
+            # what waited for the writers of another (closed) event loop has no caller left
+            self._loop, self._waiting, self._writers = loop, [], set()
+        self._waiting.append(intake)
+        # a writer that found nothing more to write is done at once (no callback to wait for)
+        self._writers = {w for w in self._writers if not w.done()}
+        if len(self._writers) < self.writers:
+            self._writers.add(loop.create_task(self._write_waiting()))
+        await intake.written
         return receipt
+
+    async def _write_waiting(self) -> None:
+        while self._waiting:
+            batch = self._waiting[: self.batch_limit]
+            del self._waiting[: len(batch)]
+            try:
+                await self._write(batch)
+            except BaseException:
+                for intake in batch:
+                    if not intake.written.done():
+                        intake.written.cancel()
+                raise
+
+    async def _write(self, batch: list[_Intake]) -> None:
+        try:
+            refused = await self._store(batch)
+        except Exception as exc:
+            if len(batch) == 1:
+                _settle(batch[0], exc)
+                return
+            for intake in batch:
+                await self._write([intake])
+            return
+        for intake in batch:
+            _settle(intake, refused.get(intake.registration.id))
+
+    async def _store(self, batch: list[_Intake]) -> dict[str, Exception]:
+        """Write ``batch`` in one transaction; returns the registrations refused."""
+        ctx = self._ctx
+        now = ctx.clock.now()
+        refused: dict[str, Exception] = {}
+        checks: list[OutboxMessage] = []
+        confirmations: list[Notice] = []
+        async with ctx.uow() as uow:
+            chosen = sorted({c for i in batch for c in i.registration.centre_ids})
+            known = await uow.centres.existing(chosen) if chosen else set()
+            for intake in batch:
+                registration = intake.registration
+                try:
+                    _check_centres(registration, known)
+                except InvalidInput as exc:
+                    refused[registration.id] = exc
+                    continue
+                existing = [
+                    await uow.registrations.listed_with_insz(d) for d in intake.insz_digests
+                ]
+                if any(existing):
+                    await self._tell_owners(uow, {e for e in existing if e}, now)
+                    continue
+                await uow.registrations.add(
+                    registration,
+                    manage_digest=intake.manage_digest,
+                    insz_digests=intake.insz_digests,
+                )
+                checks.extend(
+                    OutboxMessage.new(
+                        id=ctx.secrets.new_id(),
+                        topic=Topic.VCDB_CHECK,
+                        payload={"registration_id": registration.id, "person_id": person.id},
+                        now=now,
+                        registration_id=registration.id,
+                    )
+                    for person in registration.persons
+                )
+                if registration.confirmed_at is None:
+                    owner = registration.owner_address
+                    manage_url = ctx.manage_url(registration.id)
+                    confirmations.append(
+                        Notice(
+                            Message(
+                                MessageKind.CONTACT_CONFIRMATION,
+                                registration.language.value,
+                                owner.name,
+                                owner.email,
+                                owner.mobile,
+                                {"manage_url": manage_url, "confirm_url": manage_url},
+                            ),
+                            registration_id=registration.id,
+                        )
+                    )
+            if checks:
+                await uow.outbox.add_many(checks)
+            if confirmations:
+                await ctx.notify_many(uow, confirmations, now=now)
+            await uow.commit()
+        return refused
 
     async def _build(
         self, cmd: Register, now: dt.datetime, doctor: StaffToken | None
@@ -366,15 +454,6 @@ class RegisterForList:
         assert built is not None
         return built
 
-    async def _check_centres(self, uow: UnitOfWork, registration: Registration) -> None:
-        c = Collector()
-        chosen = sorted(registration.centre_ids)
-        known = await uow.centres.existing(chosen)
-        for index, centre_id in enumerate(chosen):
-            if centre_id not in known:
-                c.add(InvalidRegistration("unknown centre", field=f"centre_ids[{index}]"))
-        c.raise_if_any()
-
     async def _tell_owners(self, uow: UnitOfWork, ids: set[str], now: dt.datetime) -> None:
         for registration_id in sorted(ids):
             existing = await uow.registrations.get(registration_id)
@@ -394,6 +473,23 @@ class RegisterForList:
                 now=now,
                 registration_id=existing.id,
             )
+
+
+def _settle(intake: _Intake, error: Exception | None) -> None:
+    if intake.written.done():  # its caller went away
+        return
+    if error is None:
+        intake.written.set_result(None)
+    else:
+        intake.written.set_exception(error)
+
+
+def _check_centres(registration: Registration, known: set[str]) -> None:
+    c = Collector()
+    for index, centre_id in enumerate(sorted(registration.centre_ids)):
+        if centre_id not in known:
+            c.add(InvalidRegistration("unknown centre", field=f"centre_ids[{index}]"))
+    c.raise_if_any()
 
 
 class ManageRegistration:

@@ -7,7 +7,7 @@ import logging
 
 from attrs import define, frozen
 
-from lmb.application.context import Context
+from lmb.application.context import RENDER, Context
 from lmb.application.model import Message, MessageKind, OutboxMessage, Topic
 from lmb.application.ports import (
     BookingSystem,
@@ -19,7 +19,7 @@ from lmb.application.ports import (
     UnitOfWork,
 )
 from lmb.application.registrations import announce_status_change
-from lmb.application.sessions import ExpireInvitations
+from lmb.application.sessions import ExpireInvitations, compose_message
 from lmb.domain.person import VaccinationCode
 
 log = logging.getLogger("lmb.worker")
@@ -109,24 +109,19 @@ class Worker:
 
     async def _send(self, message: OutboxMessage) -> None:
         ctx = self.ctx
-        outgoing = Message.from_payload(message.payload)
-        if message.invitation_id is not None:
+        handed_at = ctx.clock.now()
+        outgoing: Message | None = None
+        if message.invitation_id is None and RENDER not in message.payload:
+            outgoing = Message.from_payload(message.payload)
+        else:
             async with ctx.uow() as uow:
-                invitation = await uow.invitations.get(message.invitation_id)
                 handed_at = ctx.clock.now()
-                if (
-                    invitation is None
-                    or not invitation.is_open
-                    or invitation.is_due(handed_at, ctx.settings.delivery_grace)
-                ):
-                    # Closed, or its slot passes on for want of delivery: a citizen never
-                    # gets an invitation whose deadline has (nearly) passed.
-                    message.skipped(handed_at, "invitation closed before delivery")
+                outgoing, why_not = await self._compose(uow, message, handed_at)
+                if outgoing is None:
+                    message.skipped(handed_at, why_not)
                     await uow.outbox.save(message)
                     await uow.commit()
                     return
-                deadline = invitation.expires_at or handed_at + ctx.settings.invitation_ttl
-            outgoing = outgoing.with_data(deadline=deadline.isoformat())
         if message.topic is Topic.EMAIL:
             await self.notifier.send_email(outgoing)
         else:
@@ -138,6 +133,44 @@ class Worker:
             if message.invitation_id is not None:
                 await self._delivered(uow, message.invitation_id, handed_at)
             await uow.commit()
+
+    async def _compose(
+        self, uow: UnitOfWork, message: OutboxMessage, handed_at: dt.datetime
+    ) -> tuple[Message | None, str]:
+        """The message to hand over now, or None and why it is skipped.
+
+        An invitation's message is skipped once the invitation closed, or when its
+        slot passes on for want of delivery: a citizen never gets an invitation whose
+        deadline has (nearly) passed. A message composed at delivery
+        (``Context.notify_later``) is built from the stores as they are now.
+        """
+        ctx = self.ctx
+        deadline: dt.datetime | None = None
+        if message.invitation_id is not None:
+            invitation = await uow.invitations.get(message.invitation_id)
+            if (
+                invitation is None
+                or not invitation.is_open
+                or invitation.is_due(handed_at, ctx.settings.delivery_grace)
+            ):
+                return None, "invitation closed before delivery"
+            deadline = invitation.expires_at or handed_at + ctx.settings.invitation_ttl
+        payload = message.payload
+        if RENDER in payload:
+            outgoing = await compose_message(
+                ctx, uow, MessageKind(payload[RENDER]), str(payload["invitation_id"])
+            )
+            if outgoing is None:
+                return None, "nobody to tell any more"
+        else:
+            outgoing = Message.from_payload(payload)
+        if (message.topic is Topic.EMAIL and not outgoing.email) or (
+            message.topic is Topic.SMS and not outgoing.mobile
+        ):
+            return None, "no address for this channel"
+        if deadline is not None:
+            outgoing = outgoing.with_data(deadline=deadline.isoformat())
+        return outgoing, ""
 
     async def _delivered(self, uow: UnitOfWork, invitation_id: str, at: dt.datetime) -> None:
         """First hand-over of an invitation: start the deadline, tell the booking system."""

@@ -23,6 +23,10 @@ class InvitationStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+#: Invitations in these states hold their seats: open ones, and booked ones.
+HOLDS_SEATS = frozenset({InvitationStatus.SENT, InvitationStatus.BOOKED})
+
+
 @define
 class Invitation:
     """An offer of seats in a session (or a claimed free slot) to one candidate unit.
@@ -74,7 +78,7 @@ class Invitation:
 
     @property
     def holds_seats(self) -> bool:
-        return self.status in (InvitationStatus.SENT, InvitationStatus.BOOKED)
+        return self.status in HOLDS_SEATS
 
     def delivered(self, at: dt.datetime, ttl: dt.timedelta | None) -> None:
         """The first channel handed the message over: the deadline starts now.

@@ -34,8 +34,9 @@ MAX_THIRD_PARTIES = 10
 MAX_CENTRES = 10
 
 # A group is offered whole or not at all: not before every member was checked, and
-# not to the members left over once part of it holds or used an invitation.
-_GROUP_WAITS_OR_DONE = frozenset({PersonStatus.PENDING, PersonStatus.INVITED, PersonStatus.BOOKED})
+# not to the members left over once part of it used an invitation (or, while part of
+# it holds one, not at all: the group's unit is held).
+_GROUP_WAITS = frozenset({PersonStatus.PENDING, PersonStatus.BOOKED})
 
 
 class Kind(enum.StrEnum):
@@ -374,16 +375,28 @@ class Registration:
         member's VCDB answer is pending and is done once invited or booked (R-ELIG).
         Third parties are one unit each; the other kinds have a single person.
         """
+        return [unit for unit, held in self.units_and_holds() if not held]
+
+    def units_and_holds(self) -> list[tuple[tuple[str, ...], bool]]:
+        """``units()``, plus the units held by an open invitation, flagged ``True``.
+
+        A held unit is what ``units()`` gives back once its invitation lapses and
+        ``release`` runs: the same units, computed as if every invited person were
+        waiting again. Stores keep held units beside the waiting ones, so that an
+        expiry releases a unit by flipping its flag instead of rebuilding it.
+        """
         if not self.is_listable:
             return []
-        eligible = [p.id for p in self.persons if p.status is PersonStatus.ELIGIBLE]
-        if not eligible:
+        waiting = (PersonStatus.ELIGIBLE, PersonStatus.INVITED)
+        members = [p for p in self.persons if p.status in waiting]
+        if not members:
             return []
         if self.kind is Kind.GROUP:
-            if any(p.status in _GROUP_WAITS_OR_DONE for p in self.persons):
+            if any(p.status in _GROUP_WAITS for p in self.persons):
                 return []
-            return [tuple(eligible)]
-        return [(pid,) for pid in eligible]
+            held = any(p.status is PersonStatus.INVITED for p in members)
+            return [(tuple(p.id for p in members), held)]
+        return [((p.id,), p.status is PersonStatus.INVITED) for p in members]
 
     # -- changes -----------------------------------------------------------------------
 
@@ -478,24 +491,38 @@ class Registration:
 
     def refresh(self, now: dt.datetime) -> None:
         """Derive the status from the persons' states and the registration's flags."""
-        statuses = [p.status for p in self.persons]
-        if self.withdrawn_at is not None:
-            new = Status.WITHDRAWN
-        elif statuses and all(s is PersonStatus.INELIGIBLE for s in statuses):
-            new = Status.INELIGIBLE
-        elif PersonStatus.INVITED in statuses:
-            new = Status.INVITED
-        elif PersonStatus.BOOKED in statuses and not any(
-            s in (PersonStatus.ELIGIBLE, PersonStatus.PENDING) for s in statuses
-        ):
-            new = Status.BOOKED
-        elif self.confirmed_at is None or PersonStatus.PENDING in statuses:
-            new = Status.PENDING
-        elif self.lapsed:
-            new = Status.LAPSED
-        else:
-            new = Status.ACTIVE
+        new = derive_status(
+            [p.status for p in self.persons],
+            withdrawn=self.withdrawn_at is not None,
+            confirmed=self.confirmed_at is not None,
+            lapsed=self.lapsed,
+        )
         if new is Status.ACTIVE and self.listed_at is None:
             self.listed_at = now
         self.status = new
         self.changed_at = now
+
+
+def derive_status(
+    statuses: Sequence[PersonStatus], *, withdrawn: bool, confirmed: bool, lapsed: bool
+) -> Status:
+    """A registration's status from its persons' states and its flags (``refresh``).
+
+    A store that changes persons' states in bulk (a session's invitations, an expiry
+    pass) derives the registrations' statuses with this very rule.
+    """
+    if withdrawn:
+        return Status.WITHDRAWN
+    if statuses and all(s is PersonStatus.INELIGIBLE for s in statuses):
+        return Status.INELIGIBLE
+    if PersonStatus.INVITED in statuses:
+        return Status.INVITED
+    if PersonStatus.BOOKED in statuses and not any(
+        s in (PersonStatus.ELIGIBLE, PersonStatus.PENDING) for s in statuses
+    ):
+        return Status.BOOKED
+    if not confirmed or PersonStatus.PENDING in statuses:
+        return Status.PENDING
+    if lapsed:
+        return Status.LAPSED
+    return Status.ACTIVE

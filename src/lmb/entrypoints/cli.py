@@ -10,9 +10,12 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import secrets
 import signal
+import socket
 import sys
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +28,7 @@ from lmb.entrypoints.config import Config, ConfigError
 
 if TYPE_CHECKING:
     from lmb.entrypoints.container import Runtime
+    from lmb.entrypoints.http import HttpSettings
 
 log = logging.getLogger("lmb.cli")
 
@@ -33,6 +37,8 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 #: Seconds between two passes of the background work.
 WORKER_INTERVAL = 2.0
+#: Seconds ``serve --workers`` gives its processes to finish before killing them.
+SERVE_STOP_TIMEOUT = 30.0
 
 
 class UsageError(Exception):
@@ -98,10 +104,9 @@ async def run_worker_loop(
             await asyncio.wait_for(stop.wait(), timeout=interval)
 
 
-async def serve(host: str, port: int) -> int:
-    import uvicorn
-
-    from lmb.entrypoints.http import HttpSettings, create_app
+def _serve_settings() -> tuple[Config, HttpSettings, str | None]:
+    """The configuration of ``serve``; an admin token is generated when none is set."""
+    from lmb.entrypoints.http import HttpSettings
 
     config = _config()
     try:
@@ -112,6 +117,47 @@ async def serve(host: str, port: int) -> int:
     if config.admin_token is None:
         generated_admin = secrets.token_urlsafe(32)
         config = evolve(config, admin_token=generated_admin)
+    return config, http_settings, generated_admin
+
+
+def _announce(host: str, port: int, generated_admin: str | None, workers: int = 1) -> None:
+    url = f"http://{host}:{port}"
+    processes = f", {workers} processes" if workers > 1 else ""
+    print(
+        f"lmb serving on {url} (API under {url}/api/v1, schema {url}/schema/openapi.json)"
+        f"{processes}"
+    )
+    if generated_admin is not None:
+        print(f"admin token for this run (set LMB_ADMIN_TOKEN to choose one): {generated_admin}")
+    sys.stdout.flush()
+
+
+async def serve(host: str, port: int) -> int:
+    config, http_settings, generated_admin = _serve_settings()
+    return await _serve_process(
+        config,
+        http_settings,
+        host=host,
+        port=port,
+        on_started=lambda: _announce(host, port, generated_admin),
+    )
+
+
+async def _serve_process(
+    config: Config,
+    http_settings: HttpSettings,
+    *,
+    host: str,
+    port: int,
+    sockets: list[socket.socket] | None = None,
+    background: bool = True,
+    on_started: Callable[[], None] | None = None,
+) -> int:
+    """One server process until SIGTERM or SIGINT; ``background`` runs the worker loop."""
+    import uvicorn
+
+    from lmb.entrypoints.http import create_app
+
     runtime = await _runtime(config)
     app = create_app(runtime, http_settings)
     metrics = app.state.metrics
@@ -126,19 +172,20 @@ async def serve(host: str, port: int) -> int:
             lifespan="on",
         )
     )
-    url = f"http://{host}:{port}"
-    print(f"lmb serving on {url} (API under {url}/api/v1, schema {url}/schema/openapi.json)")
-    if generated_admin is not None:
-        print(f"admin token for this run (set LMB_ADMIN_TOKEN to choose one): {generated_admin}")
-    sys.stdout.flush()
+    if on_started is not None:
+        on_started()
     stop = asyncio.Event()
-    worker = asyncio.create_task(
-        run_worker_loop(
-            runtime.services.worker.run_once,
-            stop,
-            on_tick=metrics.record_tick,
-            on_error=metrics.worker_errors.inc,
+    worker = (
+        asyncio.create_task(
+            run_worker_loop(
+                runtime.services.worker.run_once,
+                stop,
+                on_tick=metrics.record_tick,
+                on_error=metrics.worker_errors.inc,
+            )
         )
+        if background
+        else None
     )
 
     def request_exit(signum: int, frame: object) -> None:
@@ -148,14 +195,131 @@ async def serve(host: str, port: int) -> int:
     # in place that lands here instead of killing the process before the cleanup below.
     previous = {s: signal.signal(s, request_exit) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        await server.serve()
+        await server.serve(sockets=sockets)
     finally:
         stop.set()
-        await worker
+        if worker is not None:
+            await worker
         await runtime.aclose()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     return EXIT_OK
+
+
+def serve_workers(host: str, port: int, workers: int) -> int:
+    """``workers`` server processes sharing one listening socket (PostgreSQL only).
+
+    The parent binds the socket, forks the processes and restarts one that dies; the
+    first process also runs the background work (the others only serve HTTP: the
+    background work is safe in several processes, but one loop per machine is enough,
+    and ``lmb worker`` processes add more). SIGTERM or SIGINT stops them all.
+    """
+    import multiprocessing
+    from multiprocessing.connection import wait
+
+    config, http_settings, generated_admin = _serve_settings()
+    if config.is_sqlite or config.is_memory:
+        raise UsageError(
+            "--workers above 1 needs PostgreSQL (LMB_DATABASE_URL=postgresql+asyncpg://...): "
+            "SQLite takes one writer at a time"
+        )
+    if "fork" not in multiprocessing.get_all_start_methods() or not hasattr(socket, "SO_REUSEPORT"):
+        raise UsageError("--workers above 1 needs a system with fork and SO_REUSEPORT")
+    # Holds the port (bound, not listening: it takes no connections) while the
+    # processes come and go, and says at once when the address is taken.
+    reserved = _bind(host, port, listen=False)
+    port = reserved.getsockname()[1]
+    forking = multiprocessing.get_context("fork")
+
+    def start(index: int) -> multiprocessing.process.BaseProcess:
+        process = forking.Process(
+            target=_serve_child,
+            args=(config, http_settings, host, port, index == 0),
+            name=f"lmb-serve-{index}",
+        )
+        process.start()
+        return process
+
+    stopping = False
+
+    def request_stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    previous = {s: signal.signal(s, request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    processes = {index: start(index) for index in range(workers)}
+    _announce(host, port, generated_admin, workers)
+    try:
+        while not stopping:
+            wait([p.sentinel for p in processes.values()], timeout=0.5)
+            for index, process in list(processes.items()):
+                if process.exitcode is not None and not stopping:
+                    log.error(
+                        "server process %s ended (exit code %s); starting it again",
+                        index,
+                        process.exitcode,
+                    )
+                    process.close()
+                    time.sleep(1)
+                    processes[index] = start(index)
+    finally:
+        for process in processes.values():
+            if process.exitcode is None:
+                process.terminate()
+        deadline = time.monotonic() + SERVE_STOP_TIMEOUT
+        for process in processes.values():
+            process.join(max(deadline - time.monotonic(), 0.1))
+            if process.exitcode is None:
+                process.kill()
+                process.join()
+        reserved.close()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return EXIT_OK
+
+
+def _bind(host: str, port: int, *, listen: bool) -> socket.socket:
+    """A socket on ``host:port`` that other processes may bind too (``SO_REUSEPORT``).
+
+    Each server process listens on a socket of its own and the kernel spreads new
+    connections over them; one shared listening socket would let the process that
+    wakes first accept nearly every connection of a burst.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind((host, port))
+        if listen:
+            sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    return sock
+
+
+def _serve_child(
+    config: Config,
+    http_settings: HttpSettings,
+    host: str,
+    port: int,
+    background: bool,
+) -> None:
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_DFL)
+    listener = _bind(host, port, listen=True)
+    code = asyncio.run(
+        _serve_process(
+            config,
+            http_settings,
+            host=host,
+            port=port,
+            sockets=[listener],
+            background=background,
+        )
+    )
+    sys.exit(code)
 
 
 # -- worker -------------------------------------------------------------------------------
@@ -294,6 +458,25 @@ def _port(text: str) -> int:
     return value
 
 
+def _workers(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError("the number of workers is a whole number, at least 1")
+    return int(text)
+
+
+def serve_workers_of(args: argparse.Namespace) -> int:
+    """``--workers``, else ``LMB_SERVE_WORKERS``, else 1."""
+    if args.workers is not None:
+        return int(args.workers)
+    raw = os.environ.get("LMB_SERVE_WORKERS", "").strip()
+    if not raw:
+        return 1
+    try:
+        return _workers(raw)
+    except argparse.ArgumentTypeError as exc:
+        raise UsageError(f"LMB_SERVE_WORKERS: {exc}") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lmb", description="Last-minute booking for vaccination campaigns."
@@ -304,6 +487,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("serve", help="HTTP server, with the background work in-process")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=_port, default=8000)
+    p.add_argument(
+        "--workers",
+        type=_workers,
+        default=None,
+        help="server processes sharing the port, PostgreSQL only"
+        " (default: LMB_SERVE_WORKERS, else 1)",
+    )
 
     p = commands.add_parser("worker", help="background work only, until SIGTERM or SIGINT")
     p.add_argument("--once", action="store_true", help="one pass, then exit")
@@ -379,6 +569,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return await _dispatch(args)
 
     try:
+        if args.command == "serve" and (workers := serve_workers_of(args)) > 1:
+            # forked before any event loop exists: each process starts its own
+            return serve_workers(args.host, args.port, workers)
         return asyncio.run(run())
     except UsageError as exc:
         print(f"lmb: {exc}", file=sys.stderr)

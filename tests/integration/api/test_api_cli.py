@@ -126,6 +126,10 @@ def test_a_centre_token_names_known_centres(tmp_path: Path) -> None:
     [
         (["frobnicate"], {}, "invalid choice"),
         (["serve", "--port", "http"], {}, "port"),
+        (["serve", "--workers", "0"], {}, "workers"),
+        (["serve", "--workers", "2"], {}, "PostgreSQL"),
+        (["serve"], {"LMB_SERVE_WORKERS": "2"}, "PostgreSQL"),
+        (["serve"], {"LMB_SERVE_WORKERS": "many"}, "LMB_SERVE_WORKERS"),
         (["worker", "--once"], {"LMB_INVITATION_TTL": "soon"}, "LMB_INVITATION_TTL"),
         (["import-centres", "missing.csv"], {}, "cannot read"),
         (["db", "upgrade"], {"LMB_DATABASE_URL": "postgresql+asyncpg://x/y"}, "LMB_SECRET_KEY"),
@@ -195,3 +199,84 @@ def test_worker_loops_until_sigterm(tmp_path: Path) -> None:
     assert code == 0
     assert process.stderr is not None
     assert "worker stopped" in process.stderr.read()
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_serve_with_workers_runs_them_and_stops_them_all(tmp_path: Path, free_port: int) -> None:
+    """``serve --workers 2`` on PostgreSQL: two server processes answer on one port, and
+    SIGTERM ends them all."""
+    from tests.integration.conftest import postgres_url, run_in_own_loop
+
+    server, database = postgres_url().rsplit("/", 1)[0], f"lmb_test_serve_{os.getpid()}"
+
+    async def admin(sql: str) -> None:
+        import asyncpg
+
+        conn = await asyncpg.connect(server.replace("+asyncpg", "") + "/postgres")
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    run_in_own_loop(lambda: admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+    run_in_own_loop(lambda: admin(f'CREATE DATABASE "{database}"'))
+    env = {
+        "LMB_DATABASE_URL": f"{server}/{database}",
+        "LMB_SECRET_KEY": "a-test-secret-key-of-enough-length",
+    }
+    try:
+        assert _run(["db", "upgrade"], tmp_path, **env).returncode == 0
+        process = subprocess.Popen(
+            [LMB, "serve", "--port", str(free_port), "--workers", "2"],
+            cwd=tmp_path,
+            env=_env(**env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            _wait_ready(f"http://127.0.0.1:{free_port}", process)
+            for _ in range(20):  # a new connection each time, spread over the processes
+                assert httpx.get(f"http://127.0.0.1:{free_port}/health/ready").is_success
+            assert len(_children_of(process.pid)) == 2
+            assert process.stdout is not None
+            assert "2 processes" in process.stdout.readline()
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                code = process.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                raise
+        assert code == 0
+        assert _children_of(process.pid) == []
+    finally:
+        run_in_own_loop(lambda: admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+
+
+def _wait_ready(base: str, process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/health/ready", timeout=2).is_success:
+                return
+        except httpx.TransportError:
+            pass
+        assert process.poll() is None, process.stderr.read() if process.stderr else ""
+        time.sleep(0.2)
+    raise AssertionError("lmb serve did not become ready")
+
+
+def _children_of(pid: int) -> list[str]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                if int(f.read().rpartition(")")[2].split()[1]) == pid:
+                    found.append(entry)
+        except (OSError, ValueError, IndexError):
+            continue
+    return found

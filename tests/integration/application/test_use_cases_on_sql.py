@@ -7,6 +7,7 @@ The classes are those of tests/unit/application; collected here, they get this f
 from tests.unit.application.test_registration import (
     TestManageRegistration,
     TestRegisterForList,
+    TestRegistrationsArrivingTogether,
 )
 from tests.unit.application.test_sessions import (
     TestClaimOpenSlot,
@@ -22,4 +23,5 @@ __all__ = [
     "TestOpenSession",
     "TestOutbox",
     "TestRegisterForList",
+    "TestRegistrationsArrivingTogether",
 ]

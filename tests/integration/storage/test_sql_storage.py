@@ -18,6 +18,7 @@ from lmb.adapters.sql.tables import metadata
 from lmb.application.model import OutboxMessage, Topic
 from lmb.application.ports import CandidateQuery
 from lmb.domain.person import VaccinationCode
+from tests.integration.conftest import PostgresSchema
 from tests.integration.storage.support import (
     DAY,
     EVENING,
@@ -93,6 +94,27 @@ class TestEngine:
     def test_an_in_memory_sqlite_database_is_refused(self) -> None:
         with pytest.raises(ValueError, match="file"):
             create_engine("sqlite+aiosqlite:///:memory:")
+
+    @pytest.mark.postgres
+    async def test_an_idle_connection_the_server_dropped_is_replaced(
+        self, postgres_schema: PostgresSchema
+    ) -> None:
+        """A pooled connection unused for a while is pinged before it is handed out."""
+        engine = postgres_schema.engine(ping_after_idle=0)
+        killer = postgres_schema.engine()
+        try:
+            async with engine.connect() as conn:
+                dropped = (await conn.exec_driver_sql("SELECT pg_backend_pid()")).scalar()
+            async with killer.connect() as conn:
+                await conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": dropped})
+                await conn.commit()
+            await asyncio.sleep(0.1)
+            async with engine.connect() as conn:
+                now = (await conn.exec_driver_sql("SELECT pg_backend_pid()")).scalar()
+            assert now != dropped
+        finally:
+            await engine.dispose()
+            await killer.dispose()
 
 
 class TestTimeZones:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+from typing import Any
 
 import pytest
 
 from lmb.application.errors import InvalidInput, NotFound
-from lmb.application.registrations import ContactInput, Register
+from lmb.application.registrations import ContactInput, Receipt, Register
 from lmb.domain.person import VcdbStatus
+from lmb.domain.registration import Registration
 from lmb.testing.builders import an_insz
 from tests.unit.application.support import TODAY, Lmb, free, person, register_self
 
@@ -207,3 +210,100 @@ class TestManageRegistration:
     async def test_a_wrong_link_finds_nothing(self, lmb: Lmb) -> None:
         with pytest.raises(NotFound):
             await lmb.services.manage.view("not-a-token")
+
+
+class TestRegistrationsArrivingTogether:
+    """N-SCALE: registrations that arrive together are written in one transaction."""
+
+    async def test_each_is_listed_and_answered(self, lmb: Lmb) -> None:
+        centre = await lmb.centre()
+        receipts = await asyncio.gather(
+            *(
+                lmb.services.register(register_self(person(dt.date(1950, 5, 1), n), centre))
+                for n in range(1, 7)
+            )
+        )
+        assert len({r.id for r in receipts}) == 6
+        for receipt in receipts:
+            view = await lmb.services.manage.view(lmb.token_for(receipt.id))
+            assert view.status == "pending"
+        await lmb.run_worker()
+        assert sorted(lmb.mails("contact_confirmation")) == sorted(
+            f"jan.{n}@example.be" for n in range(1, 7)
+        )
+        assert len(lmb.vcdb.checked) == 6
+
+    async def test_an_unknown_centre_fails_only_its_own_registration(self, lmb: Lmb) -> None:
+        centre = await lmb.centre()
+        first, refused, last = await asyncio.gather(
+            lmb.services.register(register_self(person(dt.date(1950, 5, 1), 1), centre)),
+            lmb.services.register(register_self(person(dt.date(1950, 5, 1), 2), "nowhere")),
+            lmb.services.register(register_self(person(dt.date(1950, 5, 1), 3), centre)),
+            return_exceptions=True,
+        )
+        assert isinstance(refused, InvalidInput)
+        assert [e.field for e in refused.errors] == ["centre_ids[0]"]
+        for receipt in (first, last):
+            assert isinstance(receipt, Receipt)
+            view = await lmb.services.manage.view(lmb.token_for(receipt.id))
+            assert view.status == "pending"
+
+    async def test_the_same_person_twice_is_listed_once(self, lmb: Lmb) -> None:
+        """No enumeration, also within one transaction: the second is told out of band."""
+        centre = await lmb.centre()
+        again = person(dt.date(1950, 5, 1), email="someone.else@example.be")
+        first, second = await asyncio.gather(
+            lmb.services.register(register_self(person(dt.date(1950, 5, 1)), centre)),
+            lmb.services.register(register_self(again, centre)),
+        )
+        assert (second.status, second.persons) == (first.status, first.persons)
+        await lmb.services.manage.view(lmb.token_for(first.id))
+        with pytest.raises(NotFound):
+            await lmb.services.manage.view(lmb.token_for(second.id))
+        await lmb.run_worker()
+        assert lmb.mails("duplicate_notice") == ["jan.33@example.be"]
+
+    async def test_a_registration_the_store_refuses_fails_alone(
+        self, lmb: Lmb, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The failed transaction is retried registration by registration."""
+        centre = await lmb.centre()
+        async with lmb.ctx.uow() as uow:
+            repository = type(uow.registrations)
+        add = repository.add
+
+        async def refuse_one(self: Any, registration: Registration, **kw: Any) -> None:
+            if registration.persons[0].person.last_name == "Kapot":
+                raise RuntimeError("the store refuses this one")
+            await add(self, registration, **kw)
+
+        monkeypatch.setattr(repository, "add", refuse_one)
+        first, refused, last = await asyncio.gather(
+            lmb.services.register(register_self(person(dt.date(1950, 5, 1), 1), centre)),
+            lmb.services.register(
+                register_self(person(dt.date(1950, 5, 1), 2, last="Kapot"), centre)
+            ),
+            lmb.services.register(register_self(person(dt.date(1950, 5, 1), 3), centre)),
+            return_exceptions=True,
+        )
+        assert isinstance(refused, RuntimeError)
+        for receipt in (first, last):
+            assert isinstance(receipt, Receipt)
+            await lmb.services.manage.view(lmb.token_for(receipt.id))
+        await lmb.run_worker()
+        assert sorted(lmb.mails("contact_confirmation")) == ["jan.1@example.be", "jan.3@example.be"]
+
+    async def test_a_caller_that_goes_away_leaves_the_others_alone(self, lmb: Lmb) -> None:
+        centre = await lmb.centre()
+        gone = asyncio.ensure_future(
+            lmb.services.register(register_self(person(dt.date(1950, 5, 1), 1), centre))
+        )
+        stays = asyncio.ensure_future(
+            lmb.services.register(register_self(person(dt.date(1950, 5, 1), 2), centre))
+        )
+        await asyncio.sleep(0)
+        gone.cancel()
+        receipt = await stays
+        await lmb.services.manage.view(lmb.token_for(receipt.id))
+        with pytest.raises(asyncio.CancelledError):
+            await gone

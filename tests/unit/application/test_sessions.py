@@ -93,6 +93,23 @@ class TestOpenSession:
         group_mail = lmb.mailer.sent[-1]
         assert code_for(an_insz(dt.date(1920, 1, 1), 2)) in group_mail.text
 
+    async def test_invitation_messages_are_composed_at_delivery(self, lmb: Lmb) -> None:
+        """N-SCALE, N-GDPR: the outbox row names the invitation, not the person; the
+        worker composes the message from the registration when it hands it over."""
+        centre = await lmb.centre()
+        staff = await lmb.staff(centre)
+        await listed(lmb, centre, dt.date(1940, 1, 1), 1)
+        stats = await lmb.services.open_session(session(centre, 1), staff)
+        async with lmb.ctx.uow() as uow:
+            [invitation] = await uow.invitations.for_session(stats.id)
+            [queued] = await uow.outbox.for_invitation(invitation.id)
+        assert queued.payload == {"render": "invitation", "invitation_id": invitation.id}
+        await lmb.run_worker(1)
+        [mail] = [m for m in lmb.mailer.sent if m.kind == "invitation"]
+        assert mail.to == "jan.1@example.be"
+        assert "Jan Peeters" in mail.text
+        assert code_for(an_insz(dt.date(1940, 1, 1), 1)) in mail.text
+
     async def test_only_the_centres_staff_may_open_its_sessions(self, lmb: Lmb) -> None:
         gent = await lmb.centre("GENT")
         brugge = await lmb.centre("BRUG", ("8000",))

@@ -28,6 +28,7 @@ from lmb.domain.registration import (
     Recipient,
     Registration,
     Status,
+    derive_status,
 )
 from lmb.testing import (
     BOOKED_PERSONS_CODE,
@@ -447,3 +448,70 @@ class TestListing:
         assert a_registration(language=Language.DE).language is Language.DE
         contact = a_contact()
         assert a_registration(Kind.THIRD_PARTY, contact=contact).contact == contact
+
+
+class TestHeldUnits:
+    """N-SCALE: stores keep a unit held by an open invitation and give it back on expiry,
+    instead of rebuilding the registration; these rules make that exact."""
+
+    @relaxed
+    @given(data=st.data())
+    def test_waiting_units_are_the_units_not_held(self, data: st.DataObject) -> None:
+        registration = data.draw(registrations(TODAY, NOW, eligibility="mixed"))
+        if registration.units():
+            registration.mark_invited(data.draw(st.sampled_from(registration.units())), NOW)
+        held = registration.units_and_holds()
+        assert registration.units() == [unit for unit, is_held in held if not is_held]
+        for unit, is_held in held:
+            statuses = {registration.person(pid).status for pid in unit}
+            assert is_held == (PersonStatus.INVITED in statuses)
+
+    @relaxed
+    @given(data=st.data())
+    def test_an_invited_unit_is_held_and_comes_back_on_release(self, data: st.DataObject) -> None:
+        registration = data.draw(registrations(TODAY, NOW, eligibility="mixed"))
+        assume(registration.units())
+        before = registration.units_and_holds()
+        unit = data.draw(st.sampled_from(registration.units()))
+        registration.mark_invited(unit, NOW)
+        assert status_of(registration) is Status.INVITED
+        assert unit not in registration.units()
+        assert (unit, True) in registration.units_and_holds()
+        # the other units stay as they were
+        assert [u for u in registration.units_and_holds() if u[0] != unit] == [
+            u for u in before if u[0] != unit
+        ]
+        registration.release(unit, TOMORROW)
+        assert registration.units_and_holds() == before
+
+    @relaxed
+    @given(
+        statuses=st.lists(st.sampled_from(list(PersonStatus)), max_size=5),
+        withdrawn=st.booleans(),
+        confirmed=st.booleans(),
+        lapsed=st.booleans(),
+    )
+    def test_an_invited_person_makes_an_open_registration_invited(
+        self, statuses: list[PersonStatus], withdrawn: bool, confirmed: bool, lapsed: bool
+    ) -> None:
+        """What a store relies on when it invites in bulk."""
+        status = derive_status(
+            [*statuses, PersonStatus.INVITED],
+            withdrawn=withdrawn,
+            confirmed=confirmed,
+            lapsed=lapsed,
+        )
+        assert status is (Status.WITHDRAWN if withdrawn else Status.INVITED)
+
+    @relaxed
+    @given(data=st.data())
+    def test_refresh_derives_the_status_by_the_one_rule(self, data: st.DataObject) -> None:
+        registration = data.draw(registrations(TODAY, NOW, eligibility="mixed"))
+        if registration.units():
+            registration.mark_invited(registration.units()[0], NOW)
+        assert status_of(registration) is derive_status(
+            [p.status for p in registration.persons],
+            withdrawn=registration.withdrawn_at is not None,
+            confirmed=registration.confirmed_at is not None,
+            lapsed=registration.lapsed,
+        )

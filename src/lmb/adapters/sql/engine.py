@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
 
 #: How long a SQLite unit of work waits for the one before it, in milliseconds.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: Seconds a pooled PostgreSQL connection may sit unused before it is pinged on checkout.
+PING_AFTER_IDLE = 5.0
 
 
 def create_engine(url: str | URL, **options: Any) -> AsyncEngine:
@@ -19,7 +23,12 @@ def create_engine(url: str | URL, **options: Any) -> AsyncEngine:
       transaction opened with ``BEGIN IMMEDIATE`` (SQLAlchemy's documented recipe:
       the driver's own BEGIN is switched off and the ``begin`` event emits ours), so
       that two units of work never interleave their writes: the second waits.
-    - PostgreSQL: a bounded, pre-pinged, recycled connection pool.
+    - PostgreSQL: a bounded, recycled connection pool. A connection that sat unused
+      in the pool for more than ``ping_after_idle`` seconds is pinged before it is
+      handed out and replaced if the server no longer answers (a restart, a dropped
+      idle connection). Connections in steady use are not pinged: SQLAlchemy's
+      ``pool_pre_ping`` costs three round trips (BEGIN, ping, ROLLBACK) on every
+      checkout, more than a short unit of work itself.
 
     ``options`` go to ``create_async_engine`` and override these defaults;
     ``busy_timeout_ms`` sets SQLite's wait for the lock.
@@ -32,15 +41,40 @@ def create_engine(url: str | URL, **options: Any) -> AsyncEngine:
         engine = create_async_engine(parsed, **options)
         _serialise_sqlite(engine, busy_timeout_ms)
         return engine
+    ping_after_idle = float(options.pop("ping_after_idle", PING_AFTER_IDLE))
     settings: dict[str, Any] = {
         "pool_size": 10,
         "max_overflow": 10,
         "pool_timeout": 30,
         "pool_recycle": 1800,
-        "pool_pre_ping": True,
     }
     settings.update(options)
-    return create_async_engine(parsed, **settings)
+    engine = create_async_engine(parsed, **settings)
+    if not settings.get("pool_pre_ping"):
+        _ping_when_idle(engine, ping_after_idle)
+    return engine
+
+
+_IDLE_SINCE = "lmb_idle_since"
+
+
+def _ping_when_idle(engine: AsyncEngine, after: float) -> None:
+    dialect = engine.sync_engine.dialect
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        since = record.info.pop(_IDLE_SINCE, None)
+        if since is None or time.monotonic() - since < after:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            # The pool drops this connection and checks out a fresh one.
+            raise exc.DisconnectionError("the pooled connection did not answer") from error
 
 
 def _serialise_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:

@@ -235,10 +235,15 @@ def unit_key(person_ids: Sequence[str]) -> str:
 
 
 def candidate_unit_rows(registration: Registration) -> dict[str, dict[str, Any]]:
-    """The candidate units of ``registration`` by key, as ``candidate_units`` rows."""
+    """The candidate units of ``registration`` by key, as ``candidate_units`` rows.
+
+    Units held by an open invitation are stored too (``Registration.units_and_holds``):
+    the session query passes their persons over by their open invitation, and an
+    expiry gives them back by changing only the persons' states.
+    """
     result: dict[str, dict[str, Any]] = {}
     available = registration.availability
-    for unit in registration.units():
+    for unit, _held in registration.units_and_holds():
         candidate = Candidate.for_unit(registration, unit)
         key = unit_key(candidate.person_ids)
         result[key] = {

@@ -52,11 +52,13 @@ from lmb.domain.geography import Postcode, Region
 from lmb.domain.invitation import Invitation, InvitationStatus
 from lmb.domain.person import PersonStatus, VaccinationCode
 from lmb.domain.ranking import DEFAULT_POLICY, Candidate
-from lmb.domain.registration import Kind, Registration, Status
+from lmb.domain.registration import Kind, Registration, Status, derive_status
 from lmb.domain.session import Session
 
 #: What ``forget_registration`` writes as the reason a pending message was skipped.
 FORGOTTEN = "registration withdrawn"
+
+_TEXT_ARRAY = postgresql.ARRAY(sa.Text())
 
 
 class _Repository:
@@ -88,6 +90,15 @@ class _Repository:
             .values({name: sa.bindparam(f"b_{name}", type_=table.c[name].type) for name in columns})
         )
         await self._conn.execute(stmt, [{f"b_{k}": v for k, v in row.items()} for row in rows])
+
+    def _among(
+        self, column: sa.ColumnElement[Any], values: Sequence[Any]
+    ) -> sa.ColumnElement[bool]:
+        """``column IN values``: one array parameter on PostgreSQL (one prepared
+        statement whatever the count), an expanded list on SQLite."""
+        if self._postgres:
+            return column == sa.any_(sa.bindparam(None, list(values), type_=_TEXT_ARRAY))
+        return column.in_(list(values))
 
     def _locked(
         self, stmt: sa.Select[Any], *, of: Any = None, skip_locked: bool = False
@@ -217,7 +228,6 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
             raise ValueError("give one INSZ digest per person")
         row = mappers.registration_row(registration, self._cipher)
         row.update(manage_digest=manage_digest, erased=False, reminded_for=None)
-        await self._conn.execute(sa.insert(t.registrations).values(row))
         persons = [
             {
                 **mappers.person_row(
@@ -227,9 +237,36 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
             }
             for i, (rp, digest) in enumerate(zip(registration.persons, insz_digests, strict=True))
         ]
-        if persons:
-            await self._conn.execute(sa.insert(t.persons), persons)
-        await self._sync_children([registration], fresh=True)
+        if not self._postgres:
+            await self._conn.execute(sa.insert(t.registrations).values(row))
+            if persons:
+                await self._conn.execute(sa.insert(t.persons), persons)
+            await self._sync_children([registration], fresh=True)
+            return
+        # PostgreSQL: the registration, its persons, centres and availability in one
+        # statement of fixed text (arrays, not one VALUES row per item), so it is
+        # compiled and prepared once per connection and costs one round trip.
+        from lmb.adapters.sql.statements import PERSON_COLUMNS, add_registration
+
+        params: dict[str, Any] = {f"r_{name}": value for name, value in row.items()}
+        for name in PERSON_COLUMNS:
+            params[f"p_{name}"] = [person[name] for person in persons]
+        params["c_centre_id"] = sorted(registration.centre_ids)
+        slots = sorted(mappers.availability_rows(registration))
+        params["a_date"] = [date for date, _ in slots]
+        params["a_half_day"] = [half_day for _, half_day in slots]
+        await self._conn.execute(add_registration(), params)
+        units = list(mappers.candidate_unit_rows(registration).values())
+        if units:
+            await self._conn.execute(sa.insert(t.candidate_units), units)
+            await self._conn.execute(
+                sa.insert(t.candidate_unit_members),
+                [
+                    {"unit_key": unit["unit_key"], "person_id": person_id}
+                    for unit in units
+                    for person_id in mappers.candidate_from(unit).person_ids
+                ],
+            )
 
     async def save(self, registration: Registration) -> None:
         await self.save_many([registration])
@@ -492,8 +529,9 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
           sorted by the policy. ``OFFSET 0`` keeps it a separate step, so the checks
           below are not pushed into it and run on the best rows first.
         - The sorted rows are then read one by one: each is checked against earlier
-          offers with a per-row probe (``OFFSET 0`` keeps that a sub-plan rather
-          than a hash join over every member) and its registration row is joined by
+          offers and against its persons' states (a held unit, ``units_and_holds``)
+          with per-row probes (``OFFSET 0`` keeps them sub-plans rather than hash
+          joins over every member) and its registration row is joined by
           primary key and locked (``FOR UPDATE OF registrations SKIP LOCKED``: a
           registration a parallel session holds is passed over, not waited for),
           until ``limit`` rows are found: a few hundred probes, not one per candidate.
@@ -544,19 +582,142 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
                 )
                 .offset(0)
             )
+            # A unit held by an open invitation stays stored (``units_and_holds``);
+            # its persons are no longer ``eligible``.
+            held = (
+                sa.select(sa.literal(1))
+                .select_from(
+                    t.candidate_unit_members.join(t.persons, t.persons.c.id == members.person_id)
+                )
+                .where(
+                    members.unit_key == u.unit_key,
+                    t.persons.c.status != PersonStatus.ELIGIBLE.value,
+                )
+                .offset(0)
+            )
             # ``registration_id`` sorts bytewise ("C"); compared in the default
             # collation, the join can probe the primary key of ``registrations``.
             rid = u.registration_id.collate("default") if self._postgres else u.registration_id
             stmt = (
                 sa.select(*ranked.c)
                 .join_from(ranked, t.registrations, t.registrations.c.id == rid)
-                .where(~sa.exists(offered))
+                .where(~sa.exists(offered), ~sa.exists(held))
                 .order_by(*(u[c.name] for c in _RANK_ORDER))
                 .limit(limit)
             )
             stmt = self._locked(stmt, of=t.registrations, skip_locked=True)
             result.extend(mappers.candidate_from(row) for row in await self._rows(stmt))
         return sorted(result, key=DEFAULT_POLICY.key)
+
+    async def invite_units(self, units: Sequence[Candidate], now: dt.datetime) -> list[Candidate]:
+        """Three statements for all units, whatever their number.
+
+        - Which units are still stored with every person ``eligible`` and coded: a
+          fresh look after ``candidates`` locked the registrations (a change
+          committed just before the lock is seen here).
+        - Their persons become ``invited``; the unit rows stay, held by the open
+          invitation (``Registration.units_and_holds``).
+        - Their registrations' statuses are derived again (``_refresh``).
+        """
+        by_key = {mappers.unit_key(u.person_ids): u for u in units}
+        if not by_key:
+            return []
+        m, p = t.candidate_unit_members.c, t.persons.c
+        ready = sa.and_(p.status == PersonStatus.ELIGIBLE.value, p.vaccination_code.is_not(None))
+        waiting = set(
+            (
+                await self._conn.execute(
+                    sa.select(m.unit_key)
+                    .join_from(t.candidate_unit_members, t.persons, p.id == m.person_id)
+                    .where(self._among(m.unit_key, list(by_key)))
+                    .group_by(m.unit_key)
+                    .having(sa.func.min(sa.case((ready, 1), else_=0)) == 1)
+                )
+            ).scalars()
+        )
+        invited = [u for key, u in by_key.items() if key in waiting]
+        if invited:
+            await self._conn.execute(
+                sa.update(t.persons)
+                .where(self._among(p.id, [pid for u in invited for pid in u.person_ids]))
+                .values(status=PersonStatus.INVITED.value)
+            )
+            await self._refresh({u.registration_id for u in invited}, now)
+        return invited
+
+    async def release_expired(self, invitations: Sequence[Invitation], now: dt.datetime) -> None:
+        """Persons back to ``eligible`` and statuses derived: their units, held until
+        now, are offered again as they are.
+
+        A released person whose unit is not stored (invited before units were held,
+        or booked meanwhile) has its registration rebuilt through the domain, as
+        ``save`` would: the set-based path never guesses a unit.
+        """
+        person_ids = sorted({pid for i in invitations for pid in i.person_ids})
+        if not person_ids:
+            return
+        m, p, r = t.candidate_unit_members.c, t.persons.c, t.registrations.c
+        released = list(
+            (
+                await self._conn.execute(
+                    sa.update(t.persons)
+                    .where(
+                        self._among(p.id, person_ids),
+                        p.status.in_([PersonStatus.INVITED.value, PersonStatus.BOOKED.value]),
+                        sa.exists().where(r.id == p.registration_id, r.withdrawn_at.is_(None)),
+                    )
+                    .values(status=PersonStatus.ELIGIBLE.value)
+                    .returning(p.id, p.registration_id)
+                )
+            ).all()
+        )
+        if not released:
+            return
+        await self._refresh({rid for _, rid in released}, now)
+        unitless = set(
+            (
+                await self._conn.execute(
+                    sa.select(p.registration_id)
+                    .where(
+                        self._among(p.id, [pid for pid, _ in released]),
+                        ~sa.exists().where(m.person_id == p.id),
+                    )
+                    .distinct()
+                )
+            ).scalars()
+        )
+        if unitless:
+            await self._sync_children(await self.get_many(sorted(unitless)))
+
+    async def _refresh(self, registration_ids: Iterable[str], now: dt.datetime) -> None:
+        """``Registration.refresh`` for each, from the stored states (no personal data):
+        one read, then one UPDATE per status that comes out (most come out alike)."""
+        ids = sorted(set(registration_ids))
+        r, p = t.registrations.c, t.persons.c
+        flags: dict[str, tuple[bool, bool, bool]] = {}
+        statuses: dict[str, list[PersonStatus]] = defaultdict(list)
+        for rid, withdrawn_at, confirmed_at, lapsed, status in await self._conn.execute(
+            sa.select(r.id, r.withdrawn_at, r.confirmed_at, r.lapsed, p.status)
+            .select_from(t.registrations.outerjoin(t.persons, p.registration_id == r.id))
+            .where(self._among(r.id, ids))
+            .order_by(r.id, p.position)
+        ):
+            flags[rid] = (withdrawn_at is not None, confirmed_at is not None, lapsed)
+            if status is not None:
+                statuses[rid].append(PersonStatus(status))
+        by_status: dict[Status, list[str]] = defaultdict(list)
+        for rid, (withdrawn, confirmed, lapsed) in flags.items():
+            status = derive_status(
+                statuses[rid], withdrawn=withdrawn, confirmed=confirmed, lapsed=lapsed
+            )
+            by_status[status].append(rid)
+        for status, rids in sorted(by_status.items()):
+            values: dict[str, Any] = {"status": status.value, "changed_at": now}
+            if status is Status.ACTIVE:
+                values["listed_at"] = sa.func.coalesce(r.listed_at, now)
+            await self._conn.execute(
+                sa.update(t.registrations).where(self._among(r.id, rids)).values(values)
+            )
 
     async def due_for_lapse(self, now: dt.datetime, limit: int) -> list[str]:
         r = t.registrations.c
@@ -819,6 +980,18 @@ class SqlInvitationRepository(_Repository, InvitationRepository):
 
     async def for_session(self, session_id: str) -> list[Invitation]:
         return await self._load(self._ordered().where(t.invitations.c.session_id == session_id))
+
+    async def seats_for_session(self, session_id: str) -> dict[InvitationStatus, int]:
+        i, ip = t.invitations.c, t.invitation_persons.c
+        seats = dict.fromkeys(InvitationStatus, 0)
+        for status, count in await self._conn.execute(
+            sa.select(i.status, sa.func.count())
+            .select_from(t.invitation_persons.join(t.invitations, i.id == ip.invitation_id))
+            .where(ip.session_id == session_id, i.session_id == session_id)
+            .group_by(i.status)
+        ):
+            seats[InvitationStatus(status)] = count
+        return seats
 
     async def for_registration(self, registration_id: str) -> list[Invitation]:
         return await self._load(

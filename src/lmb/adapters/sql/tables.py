@@ -180,8 +180,10 @@ persons = sa.Table(
     sa.Index("ix_persons_status", "status"),
 )
 
-#: Derived from ``Registration.units()`` on every add/save: the units waiting for an
-#: invitation, with their ranking keys, so that candidate selection walks an index.
+#: Derived from ``Registration.units_and_holds()`` on every add/save: the units waiting
+#: for an invitation, and those held by an open one (whose persons the session query
+#: passes over by their invitation), with their ranking keys, so that candidate
+#: selection walks an index and an expiry gives a unit back without rebuilding it.
 candidate_units = sa.Table(
     "candidate_units",
     metadata,
