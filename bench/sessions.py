@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import statistics
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +28,9 @@ from lmb.domain.availability import HalfDay
 from lmb.entrypoints.config import Config
 from lmb.entrypoints.container import Container, Runtime, build_runtime
 
+#: What lmb's engine sets on its PostgreSQL sessions (``create_engine``): the bare
+#: query runs under the same settings.
+LMB_SESSION = {"jit": "off"}
 SECRET = "benchmark-secret-key-0123456789abcdef"  # noqa: S105 - a throwaway database
 START, END = "17:00", "20:00"
 
@@ -133,7 +137,7 @@ async def bare_top_n(
     dsn: str, statement: str, parameters: tuple[Any, ...], probe_centre: str, centres: Sequence[str]
 ) -> Timing:
     """The same query on a plain connection, one transaction each (rolled back)."""
-    conn = await asyncpg.connect(dsn)
+    conn = await asyncpg.connect(dsn, server_settings=LMB_SESSION)
     samples = []
     try:
         for centre in centres:
@@ -150,7 +154,7 @@ async def bare_top_n(
 
 
 async def explain(dsn: str, statement: str, parameters: tuple[Any, ...]) -> str:
-    conn = await asyncpg.connect(dsn)
+    conn = await asyncpg.connect(dsn, server_settings=LMB_SESSION)
     try:
         tx = conn.transaction()
         await tx.start()
@@ -176,6 +180,66 @@ async def concurrent_sessions(
     ), await double_invitations(runtime)
 
 
+async def concurrent_sessions_in_processes(
+    url: str,
+    now: dt.datetime,
+    centres: Sequence[str],
+    date: dt.date,
+    slots: int,
+    processes: int,
+) -> Timing:
+    """The same, the centres dealt over ``processes`` processes (as ``lmb serve
+    --workers N`` deals requests): each process builds its runtime first, then all are
+    released at once; the wall time runs from the release to the last one done."""
+    args = [sys.executable, "-m", "bench.sessions", url, now.isoformat(), date.isoformat()]
+    share = [list(centres[n::processes]) for n in range(processes)]
+    children = [
+        await asyncio.create_subprocess_exec(
+            *args,
+            str(slots),
+            ",".join(part),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        for part in share
+        if part
+    ]
+    for child in children:  # each says "ready" once its runtime is built
+        assert child.stdout is not None
+        await child.stdout.readline()
+    started = time.perf_counter()
+    for child in children:
+        assert child.stdin is not None
+        child.stdin.write(b"go\n")
+        await child.stdin.drain()
+    codes = [await child.wait() for child in children]
+    wall = time.perf_counter() - started
+    if any(codes):
+        raise RuntimeError(f"a session process failed: exit codes {codes}")
+    return Timing(
+        f"{len(centres)} sessions opened concurrently, {processes} processes (wall)", [wall]
+    )
+
+
+async def _child(url: str, now: str, date: str, slots: int, centres: list[str]) -> None:
+    """One process of ``concurrent_sessions_in_processes``."""
+    runtime = await runtime_for(url, FixedClock(dt.datetime.fromisoformat(now)))
+    try:
+        actor = admin()
+        day = dt.date.fromisoformat(date)
+        # A warm process, as a serving one is: one 1-seat session a week later compiles
+        # the statements and fills the pool before the clock starts.
+        warm = command(centres[0], day + dt.timedelta(days=7), 1)
+        await runtime.services.open_session(warm, actor)
+        print("ready", flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+        await asyncio.gather(
+            *(runtime.services.open_session(command(c, day, slots), actor) for c in centres)
+        )
+    finally:
+        await runtime.aclose()
+
+
 async def double_invitations(runtime: Runtime) -> int:
     """Persons holding more than one open invitation (must be 0)."""
     engine = runtime.container.engine()
@@ -197,3 +261,8 @@ async def expiry_cascade(runtime: Runtime, clock: FixedClock, count: int) -> tup
     done = await expire(limit=count)
     wall = time.perf_counter() - started
     return Timing(f"expiry cascade ({done} lapsed invitations, refill included)", [wall]), done
+
+
+if __name__ == "__main__":
+    url, now, date, slots, centres = sys.argv[1:6]
+    asyncio.run(_child(url, now, date, int(slots), centres.split(",")))

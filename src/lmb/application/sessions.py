@@ -131,15 +131,14 @@ async def _invite(
 
 
 async def compose_message(
-    ctx: Context, uow: UnitOfWork, kind: MessageKind, invitation_id: str
+    ctx: Context, uow: UnitOfWork, kind: MessageKind, invitation: Invitation
 ) -> Message | None:
     """The message of ``kind`` about an invitation, as it reads now (``notify_later``).
 
-    None when there is nobody to tell any more: the invitation, its registration or
-    its session is gone, or the registration was withdrawn.
+    None when there is nobody to tell any more: the registration or the session is
+    gone, or the registration was withdrawn.
     """
-    invitation = await uow.invitations.get(invitation_id)
-    if invitation is None or invitation.session_id is None:
+    if invitation.session_id is None:
         return None
     registration = await uow.registrations.get(invitation.registration_id)
     session = await uow.sessions.get(invitation.session_id)

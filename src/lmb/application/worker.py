@@ -20,6 +20,7 @@ from lmb.application.ports import (
 )
 from lmb.application.registrations import announce_status_change
 from lmb.application.sessions import ExpireInvitations, compose_message
+from lmb.domain.invitation import Invitation
 from lmb.domain.person import VaccinationCode
 
 log = logging.getLogger("lmb.worker")
@@ -146,6 +147,7 @@ class Worker:
         """
         ctx = self.ctx
         deadline: dt.datetime | None = None
+        invitation: Invitation | None = None
         if message.invitation_id is not None:
             invitation = await uow.invitations.get(message.invitation_id)
             if (
@@ -157,9 +159,12 @@ class Worker:
             deadline = invitation.expires_at or handed_at + ctx.settings.invitation_ttl
         payload = message.payload
         if RENDER in payload:
-            outgoing = await compose_message(
-                ctx, uow, MessageKind(payload[RENDER]), str(payload["invitation_id"])
-            )
+            about = str(payload["invitation_id"])
+            if invitation is None or invitation.id != about:
+                invitation = await uow.invitations.get(about)
+            outgoing = None
+            if invitation is not None:
+                outgoing = await compose_message(ctx, uow, MessageKind(payload[RENDER]), invitation)
             if outgoing is None:
                 return None, "nobody to tell any more"
         else:

@@ -225,6 +225,14 @@ def an_open_slot_claim(rid: str, born: dt.date, *, now: dt.datetime = NOW) -> Re
     )
 
 
+async def given(store: Store, *registrations: Registration) -> None:
+    """The registrations, stored and committed."""
+    async with store.uow() as uow:
+        for registration in registrations:
+            await uow.registrations.add(registration, **digests_of(registration))
+        await uow.commit()
+
+
 def digests_of(registration: Registration) -> dict[str, Any]:
     return {
         "manage_digest": digest(f"manage:{registration.id}"),

@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import itertools
 from collections.abc import Callable
 
+import attrs
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, assume, settings
+from hypothesis import given as for_all
+from hypothesis import strategies as st
 
 from lmb.adapters.sql import mappers
 from lmb.adapters.sql import tables as t
@@ -21,6 +26,7 @@ from lmb.domain.invitation import Invitation, InvitationStatus
 from lmb.domain.person import PersonStatus, VcdbStatus
 from lmb.domain.ranking import Candidate
 from lmb.domain.registration import Registration, Status
+from lmb.testing import registrations
 from tests.integration.storage.support import (
     DAY,
     GENT,
@@ -31,7 +37,7 @@ from tests.integration.storage.support import (
     a_patient,
     a_self,
     an_invitation,
-    digests_of,
+    given,
     listed,
     third_parties,
 )
@@ -43,6 +49,8 @@ HOUR = dt.timedelta(hours=1)
 LATER = NOW + HOUR
 ALL_SIZES = ((1, 50), (2, 50), (3, 50), (4, 50))
 SQL = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+SERIAL = itertools.count(1)
+TODAY = NOW.date()
 
 KINDS: dict[str, Callable[[], Registration]] = {
     "self": lambda: listed(a_self("r-self", YOUNG)),
@@ -51,13 +59,6 @@ KINDS: dict[str, Callable[[], Registration]] = {
     "third_party": lambda: listed(third_parties("r-third", [OLD, YOUNG])),
     "patient": lambda: listed(a_patient("r-patient", OLD)),
 }
-
-
-async def given(store: Store, *registrations: Registration) -> None:
-    async with store.uow() as uow:
-        for registration in registrations:
-            await uow.registrations.add(registration, **digests_of(registration))
-        await uow.commit()
 
 
 async def candidates(store: Store, session: str = "session-1") -> list[Candidate]:
@@ -303,3 +304,41 @@ class TestStoredUnitsFollowTheDomain:
         await release(store, [unit], LATER)
         assert await candidates(store, session="session-2") == [unit]
         assert len(await self._units(store, "r-old")) == 1
+
+
+class TestAgainstTheDomain:
+    """Any registration, any of its waiting units: invited, then released, the store
+    holds what the domain computes (property-based, on every flavour)."""
+
+    @settings(
+        max_examples=20,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture],
+    )
+    @for_all(data=st.data())
+    async def test_invite_then_release_equals_the_domain(
+        self, store: Store, data: st.DataObject
+    ) -> None:
+        registration = data.draw(registrations(TODAY, NOW, eligibility="mixed"))
+        # The store outlives the examples: every example stores ids of its own.
+        prefix = f"x{next(SERIAL)}"
+        registration = attrs.evolve(
+            registration,
+            id=f"{prefix}-{registration.id}",
+            persons=[attrs.evolve(rp, id=f"{prefix}-{rp.id}") for rp in registration.persons],
+        )
+        assume(registration.units())
+        await given(store, registration)
+        units = [Candidate.for_unit(registration, u) for u in registration.units()]
+        chosen = data.draw(st.lists(st.sampled_from(units), min_size=1, unique=True))
+        invited = await invite(store, chosen)
+        assert invited == chosen
+        expected = copy.deepcopy(registration)
+        for unit in chosen:
+            expected.mark_invited(unit.person_ids, NOW)
+        assert await stored(store, registration.id) == expected
+        released = data.draw(st.lists(st.sampled_from(chosen), unique=True))
+        await release(store, released, LATER)
+        for unit in released:
+            expected.release(unit.person_ids, LATER)
+        assert await stored(store, registration.id) == expected

@@ -28,7 +28,10 @@ def create_engine(url: str | URL, **options: Any) -> AsyncEngine:
       handed out and replaced if the server no longer answers (a restart, a dropped
       idle connection). Connections in steady use are not pinged: SQLAlchemy's
       ``pool_pre_ping`` costs three round trips (BEGIN, ping, ROLLBACK) on every
-      checkout, more than a short unit of work itself.
+      checkout, more than a short unit of work itself. JIT compilation is off for
+      lmb's sessions: its queries are short, and where the planner's estimate of a
+      session's candidate query runs high (many invitations stored), compiling it
+      took half a second for a query that runs in 20 ms.
 
     ``options`` go to ``create_async_engine`` and override these defaults;
     ``busy_timeout_ms`` sets SQLite's wait for the lock.
@@ -49,6 +52,9 @@ def create_engine(url: str | URL, **options: Any) -> AsyncEngine:
         "pool_recycle": 1800,
     }
     settings.update(options)
+    connect_args = dict(settings.get("connect_args") or {})
+    server_settings = {"jit": "off", **connect_args.get("server_settings", {})}
+    settings["connect_args"] = {**connect_args, "server_settings": server_settings}
     engine = create_async_engine(parsed, **settings)
     if not settings.get("pool_pre_ping"):
         _ping_when_idle(engine, ping_after_idle)

@@ -254,23 +254,55 @@ def candidate_unit_rows(registration: Registration) -> dict[str, dict[str, Any]]
             "rank_class": 0 if candidate.is_companion else 1,
             "birth_key": candidate.birth_key,
             "listed_at": candidate.listed_at,
-            "slot_keys": slot_keys(registration, candidate.seats),
+            "slot_keys": slot_keys(registration, candidate),
             "lapses_at": available.lapses_at if available else None,
         }
     return result
 
 
-def slot_key(centre_id: str, date: dt.date, half_day: HalfDay, seats: int) -> str:
+def slot_key(centre_id: str, date: dt.date, half_day: HalfDay, seats: int, tier: str) -> str:
     """What ``candidate_units.slot_keys`` holds for a unit of ``seats`` persons free at
-    one centre on one half-day: a session asks for one size at a time."""
-    return f"{centre_id}|{date.isoformat()}|{half_day.value}|{seats}"
+    one centre on one half-day, in one ``rank_tier``: a session asks for one size at a
+    time, and for the best tiers first."""
+    return f"{centre_id}|{date.isoformat()}|{half_day.value}|{seats}|{tier}"
 
 
-def slot_keys(registration: Registration, seats: int) -> list[str]:
+#: The earliest birth decade a tier names (1900s); anyone born earlier counts in it.
+FIRST_DECADE = 190
+
+
+def rank_tier(candidate: Candidate) -> str:
+    """A coarse slice of the default ranking that keeps its order: ``c`` for companions
+    (ranked first), else the birth decade (``194`` for the 1940s; ``999``, unknown)."""
+    if candidate.is_companion:
+        return "c"
+    return str(max(candidate.birth_key // 100_000, FIRST_DECADE))
+
+
+def tier_windows(date: dt.date) -> list[list[str]]:
+    """Every tier, in ranking order, cut into the windows a session's query reads one
+    after the other until it has enough units.
+
+    At a busy centre one session's seats are filled from the first window (companions
+    and the persons about 80 or older): the query then reads a few hundred rows, not
+    the thousands free that half-day. The cut only decides how much is read at once,
+    never the order, so any population is ranked the same.
+    """
+    cutoff = (date.year - 80) // 10
+    last = date.year // 10
+    return [
+        ["c", *(str(d) for d in range(FIRST_DECADE, cutoff + 1))],
+        [str(d) for d in range(cutoff + 1, cutoff + 4)],
+        [*(str(d) for d in range(cutoff + 4, last + 1)), "999"],
+    ]
+
+
+def slot_keys(registration: Registration, candidate: Candidate) -> list[str]:
     if registration.availability is None:
         return []
+    tier = rank_tier(candidate)
     return sorted(
-        slot_key(centre_id, s.date, s.half_day, seats)
+        slot_key(centre_id, s.date, s.half_day, candidate.seats, tier)
         for centre_id in registration.centre_ids
         for s in registration.availability.slots
     )

@@ -486,15 +486,11 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
         return await self._one(stmt, for_update)
 
     async def listed_with_insz(self, insz_digest: str) -> str | None:
-        r = t.registrations.c
-        stmt = (
-            sa.select(r.id)
-            .join_from(t.registrations, t.persons, t.persons.c.registration_id == r.id)
-            .where(t.persons.c.insz_digest == insz_digest, r.withdrawn_at.is_(None))
-            .order_by(r.created_at, r.id)
-            .limit(1)
-        )
-        found: str | None = (await self._conn.execute(stmt)).scalar()
+        from lmb.adapters.sql.statements import listed_with_insz
+
+        found: str | None = (
+            await self._conn.execute(listed_with_insz(), {"digest": insz_digest})
+        ).scalar()
         return found
 
     async def by_vaccination_code(self, code: VaccinationCode) -> list[Registration]:
@@ -522,12 +518,17 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
         return await self._load(stmt)
 
     async def candidates(self, query: CandidateQuery) -> list[Candidate]:
-        """One statement per unit size, each shaped so that PostgreSQL stops early.
+        """A statement per unit size and tier window, each shaped so that PostgreSQL
+        stops early.
 
         - ``ranked``: the units of this size with a key for the centre on one of the
-          session's half-days (one GIN probe, a few thousand of 1.15 M), not lapsed,
-          sorted by the policy. ``OFFSET 0`` keeps it a separate step, so the checks
-          below are not pushed into it and run on the best rows first.
+          session's half-days in the window's tiers (one GIN probe; at a busy centre
+          the first window, companions and the oldest, holds a few hundred of 1.15 M),
+          not lapsed, sorted by the policy. ``OFFSET 0`` keeps it a separate step, so
+          the checks below are not pushed into it and run on the best rows first.
+          The next window is read only when this one did not give enough
+          (``mappers.tier_windows``); windows follow the ranking, so the units come
+          out in the policy's order.
         - The sorted rows are then read one by one: each is checked against earlier
           offers and against its persons' states (a held unit, ``units_and_holds``)
           with per-row probes (``OFFSET 0`` keeps them sub-plans rather than hash
@@ -538,16 +539,10 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
         """
         cu = t.candidate_units.c
         rc, av = t.registration_centres.c, t.availability.c
-        members, ip, inv = t.candidate_unit_members.c, t.invitation_persons.c, t.invitations.c
         half_days = sorted(query.half_days, key=lambda h: h.value)
         result: list[Candidate] = []
         for size, limit in _limits(query):
-            if self._postgres:
-                keys = [mappers.slot_key(query.centre_id, query.date, h, size) for h in half_days]
-                where: sa.ColumnElement[bool] = cu.slot_keys.bool_op("&&")(
-                    sa.cast(keys, postgresql.ARRAY(sa.Text()))
-                )
-            else:
+            if not self._postgres:
                 where = sa.and_(
                     sa.exists().where(
                         rc.registration_id == cu.registration_id, rc.centre_id == query.centre_id
@@ -558,56 +553,73 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
                         av.half_day.in_([h.value for h in half_days]),
                     ),
                 )
-            ranked = (
-                sa.select(*(c for c in t.candidate_units.c if c.name != "slot_keys"))
-                .where(where, cu.seats == size, cu.lapses_at > query.now)
-                .order_by(*_RANK_ORDER)
-                .offset(0)
-                .subquery("ranked")
-            )
-            u = ranked.c
-            offered = (
-                sa.select(sa.literal(1))
-                .select_from(
-                    t.candidate_unit_members.join(
-                        t.invitation_persons, ip.person_id == members.person_id
-                    ).join(t.invitations, inv.id == ip.invitation_id)
-                )
-                .where(
-                    members.unit_key == u.unit_key,
-                    sa.or_(
-                        ip.session_id == query.session_id,
-                        inv.status == InvitationStatus.SENT.value,
-                    ),
-                )
-                .offset(0)
-            )
-            # A unit held by an open invitation stays stored (``units_and_holds``);
-            # its persons are no longer ``eligible``.
-            held = (
-                sa.select(sa.literal(1))
-                .select_from(
-                    t.candidate_unit_members.join(t.persons, t.persons.c.id == members.person_id)
-                )
-                .where(
-                    members.unit_key == u.unit_key,
-                    t.persons.c.status != PersonStatus.ELIGIBLE.value,
-                )
-                .offset(0)
-            )
-            # ``registration_id`` sorts bytewise ("C"); compared in the default
-            # collation, the join can probe the primary key of ``registrations``.
-            rid = u.registration_id.collate("default") if self._postgres else u.registration_id
-            stmt = (
-                sa.select(*ranked.c)
-                .join_from(ranked, t.registrations, t.registrations.c.id == rid)
-                .where(~sa.exists(offered), ~sa.exists(held))
-                .order_by(*(u[c.name] for c in _RANK_ORDER))
-                .limit(limit)
-            )
-            stmt = self._locked(stmt, of=t.registrations, skip_locked=True)
-            result.extend(mappers.candidate_from(row) for row in await self._rows(stmt))
+                result.extend(await self._best(where, size, limit, query))
+                continue
+            found: list[Candidate] = []
+            for window in mappers.tier_windows(query.date):
+                keys = [
+                    mappers.slot_key(query.centre_id, query.date, h, size, tier)
+                    for h in half_days
+                    for tier in window
+                ]
+                where = cu.slot_keys.bool_op("&&")(sa.cast(keys, postgresql.ARRAY(sa.Text())))
+                found.extend(await self._best(where, size, limit - len(found), query))
+                if len(found) >= limit:
+                    break
+            result.extend(found)
         return sorted(result, key=DEFAULT_POLICY.key)
+
+    async def _best(
+        self, where: sa.ColumnElement[bool], size: int, limit: int, query: CandidateQuery
+    ) -> list[Candidate]:
+        """The best ``limit`` units of ``size`` that ``where`` finds, locked (see
+        ``candidates``)."""
+        cu, members = t.candidate_units.c, t.candidate_unit_members.c
+        ip, inv, p = t.invitation_persons.c, t.invitations.c, t.persons.c
+        ranked = (
+            sa.select(*(c for c in t.candidate_units.c if c.name != "slot_keys"))
+            .where(where, cu.seats == size, cu.lapses_at > query.now)
+            .order_by(*_RANK_ORDER)
+            .offset(0)
+            .subquery("ranked")
+        )
+        u = ranked.c
+        offered = (
+            sa.select(sa.literal(1))
+            .select_from(
+                t.candidate_unit_members.join(
+                    t.invitation_persons, ip.person_id == members.person_id
+                ).join(t.invitations, inv.id == ip.invitation_id)
+            )
+            .where(
+                members.unit_key == u.unit_key,
+                sa.or_(
+                    ip.session_id == query.session_id,
+                    inv.status == InvitationStatus.SENT.value,
+                ),
+            )
+            .offset(0)
+        )
+        # A unit held by an open invitation stays stored (``units_and_holds``); its
+        # persons are no longer ``eligible``.
+        held = (
+            sa.select(sa.literal(1))
+            .select_from(t.candidate_unit_members.join(t.persons, p.id == members.person_id))
+            .where(members.unit_key == u.unit_key, p.status != PersonStatus.ELIGIBLE.value)
+            .offset(0)
+        )
+        # ``registration_id`` sorts bytewise ("C"); compared in the default collation,
+        # the join can probe the primary key of ``registrations``.
+        rid = u.registration_id.collate("default") if self._postgres else u.registration_id
+        stmt = (
+            sa.select(*ranked.c)
+            .join_from(ranked, t.registrations, t.registrations.c.id == rid)
+            .where(~sa.exists(offered), ~sa.exists(held))
+            .order_by(*(u[c.name] for c in _RANK_ORDER))
+            .limit(limit)
+        )
+        stmt = self._locked(stmt, of=t.registrations, skip_locked=True)
+        return [mappers.candidate_from(row) for row in await self._rows(stmt)]
 
     async def invite_units(self, units: Sequence[Candidate], now: dt.datetime) -> list[Candidate]:
         """Three statements for all units, whatever their number.

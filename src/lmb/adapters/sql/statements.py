@@ -1,6 +1,7 @@
 """Core statements of the hot paths, built once and reused (compiled and prepared once).
 
-PostgreSQL only: SQLite runs the repositories' plain statements.
+Building a Core statement costs more than running a cached one; these are built on
+first use and only their parameters change. ``add_registration`` is PostgreSQL only.
 """
 
 from __future__ import annotations
@@ -54,4 +55,20 @@ def add_registration() -> sa.Insert:
             centres.cte("new_centres"),
             availability.cte("new_availability"),
         )
+    )
+
+
+@functools.cache
+def listed_with_insz() -> sa.Select[Any]:
+    """The oldest registration not withdrawn holding a person with INSZ digest ``digest``."""
+    r = t.registrations.c
+    return (
+        sa.select(r.id)
+        .join_from(t.registrations, t.persons, t.persons.c.registration_id == r.id)
+        .where(
+            t.persons.c.insz_digest == sa.bindparam("digest", type_=t.persons.c.insz_digest.type),
+            r.withdrawn_at.is_(None),
+        )
+        .order_by(r.created_at, r.id)
+        .limit(1)
     )

@@ -129,10 +129,11 @@ registrations = sa.Table(
     sa.Column("reminded_for", UtcDateTime(), nullable=True),
     #: the last change of state; NULL once erased
     sa.Column("changed_at", UtcDateTime(), nullable=True),
-    sa.Index("ix_registrations_status", "status"),
     sa.Index("ix_registrations_lapses_at", "lapses_at"),
     sa.Index("ix_registrations_reminder_at", "reminder_at"),
-    # N-GDPR retention: the purge reads a range of this index; erasure empties changed_at
+    # N-GDPR retention: the purge reads a range of this index; erasure empties changed_at.
+    # It serves look-ups by status alone too: a second index on status would only be
+    # one more to write on every change of state (a session changes 200 at once).
     sa.Index("ix_registrations_status_changed_at", "status", "changed_at"),
 )
 
@@ -177,7 +178,14 @@ persons = sa.Table(
     sa.UniqueConstraint("registration_id", "position"),
     sa.Index("ix_persons_insz_digest", "insz_digest"),
     sa.Index("ix_persons_vaccination_code_index", "vaccination_code_index"),
-    sa.Index("ix_persons_status", "status"),
+    #: the persons waiting for the VCDB's answer, by registration (``pending_eligibility``);
+    #: partial, so that a person invited or booked writes no entry in it
+    sa.Index(
+        "ix_persons_pending_registration_id",
+        "registration_id",
+        postgresql_where=sa.text("status = 'pending'"),
+        sqlite_where=sa.text("status = 'pending'"),
+    ),
 )
 
 #: Derived from ``Registration.units_and_holds()`` on every add/save: the units waiting
@@ -198,9 +206,9 @@ candidate_units = sa.Table(
     sa.Column("rank_class", sa.SmallInteger(), nullable=False),
     sa.Column("birth_key", sa.Integer(), nullable=False),
     sa.Column("listed_at", UtcDateTime(), nullable=False),
-    #: ``centre|date|half_day|seats`` for every chosen centre and free half-day
-    #: (``slot_key``): one GIN look-up finds the units of one size a session may
-    #: invite, without a scan
+    #: ``centre|date|half_day|seats|tier`` for every chosen centre and free half-day
+    #: (``slot_key``; the tier is a slice of the ranking, ``rank_tier``): one GIN
+    #: look-up finds the units of one size and tiers a session may invite, without a scan
     sa.Column("slot_keys", _TextArray, nullable=True),
     #: the registration's ``lapses_at``: a session filters on it without reading
     #: ``registrations`` (which it joins only to lock the rows it invites)
