@@ -16,9 +16,9 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import evolve
 
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from lmb.entrypoints.http import HttpSettings
 
 log = logging.getLogger("lmb.cli")
+T = TypeVar("T")
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -286,7 +287,8 @@ def _bind(host: str, port: int, *, listen: bool) -> socket.socket:
     wakes first accept nearly every connection of a burst.
     """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP named, so that asyncio turns Nagle off on accepted connections
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
@@ -309,7 +311,7 @@ def _serve_child(
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, signal.SIG_DFL)
     listener = _bind(host, port, listen=True)
-    code = asyncio.run(
+    code = run_loop(
         _serve_process(
             config,
             http_settings,
@@ -557,6 +559,17 @@ def _describe(exc: Exception) -> str:
     return str(exc)
 
 
+def run_loop(main: Coroutine[Any, Any, T]) -> T:
+    """Run ``main`` on uvloop where it is installed (Linux, macOS), else on asyncio's
+    own loop: the same code, a faster event loop for the server and the worker."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a dependency where it builds
+        return asyncio.run(main)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(main)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
@@ -572,7 +585,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve" and (workers := serve_workers_of(args)) > 1:
             # forked before any event loop exists: each process starts its own
             return serve_workers(args.host, args.port, workers)
-        return asyncio.run(run())
+        return run_loop(run())
     except UsageError as exc:
         print(f"lmb: {exc}", file=sys.stderr)
         return EXIT_USAGE

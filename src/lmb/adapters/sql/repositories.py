@@ -528,7 +528,7 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
           the checks below are not pushed into it and run on the best rows first.
           The next window is read only when this one did not give enough
           (``mappers.tier_windows``); windows follow the ranking, so the units come
-          out in the policy's order.
+          out in the policy's order. Groups are few: their sizes read every tier at once.
         - The sorted rows are then read one by one: each is checked against earlier
           offers and against its persons' states (a held unit, ``units_and_holds``)
           with per-row probes (``OFFSET 0`` keeps them sub-plans rather than hash
@@ -555,8 +555,11 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
                 )
                 result.extend(await self._best(where, size, limit, query))
                 continue
+            windows = mappers.tier_windows(query.date)
+            if size > 1:  # groups are few at any centre: one read of every tier
+                windows = [[tier for window in windows for tier in window]]
             found: list[Candidate] = []
-            for window in mappers.tier_windows(query.date):
+            for window in windows:
                 keys = [
                     mappers.slot_key(query.centre_id, query.date, h, size, tier)
                     for h in half_days
