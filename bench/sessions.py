@@ -20,6 +20,7 @@ import asyncpg
 from sqlalchemy import event
 
 from lmb.adapters.sql.cipher import FieldCipher, PlainCipher
+from lmb.adapters.sql.engine import SERVER_SETTINGS
 from lmb.adapters.system import FixedClock
 from lmb.application.model import Role, StaffToken
 from lmb.application.ports import CandidateQuery
@@ -28,9 +29,9 @@ from lmb.domain.availability import HalfDay
 from lmb.entrypoints.config import Config
 from lmb.entrypoints.container import Container, Runtime, build_runtime
 
-#: What lmb's engine sets on its PostgreSQL sessions (``create_engine``): the bare
-#: query runs under the same settings.
-LMB_SESSION = {"jit": "off"}
+#: What lmb's engine sets on its PostgreSQL sessions: the bare query runs under the
+#: same settings.
+LMB_SESSION = SERVER_SETTINGS
 SECRET = "benchmark-secret-key-0123456789abcdef"  # noqa: S105 - a throwaway database
 START, END = "17:00", "20:00"
 

@@ -14,6 +14,12 @@ from sqlalchemy.pool import ConnectionPoolEntry
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: Seconds a pooled PostgreSQL connection may sit unused before it is pinged on checkout.
 PING_AFTER_IDLE = 5.0
+#: What every PostgreSQL connection of lmb sets for itself. The session query's cost is
+#: estimated far too high (the planner cannot know how few units a tier window holds):
+#: with JIT on it was compiled for half a second, and from the sixth run of the
+#: prepared statement PostgreSQL switched to a generic plan that took 380 ms instead of
+#: 15 ms. lmb's statements are short: no JIT, and always a plan for the actual values.
+SERVER_SETTINGS = {"jit": "off", "plan_cache_mode": "force_custom_plan"}
 
 
 def create_engine(url: str | URL, **options: Any) -> AsyncEngine:
@@ -28,10 +34,8 @@ def create_engine(url: str | URL, **options: Any) -> AsyncEngine:
       handed out and replaced if the server no longer answers (a restart, a dropped
       idle connection). Connections in steady use are not pinged: SQLAlchemy's
       ``pool_pre_ping`` costs three round trips (BEGIN, ping, ROLLBACK) on every
-      checkout, more than a short unit of work itself. JIT compilation is off for
-      lmb's sessions: its queries are short, and where the planner's estimate of a
-      session's candidate query runs high (many invitations stored), compiling it
-      took half a second for a query that runs in 20 ms.
+      checkout, more than a short unit of work itself. Each connection runs with
+      ``SERVER_SETTINGS``.
 
     ``options`` go to ``create_async_engine`` and override these defaults;
     ``busy_timeout_ms`` sets SQLite's wait for the lock.
@@ -53,7 +57,7 @@ def create_engine(url: str | URL, **options: Any) -> AsyncEngine:
     }
     settings.update(options)
     connect_args = dict(settings.get("connect_args") or {})
-    server_settings = {"jit": "off", **connect_args.get("server_settings", {})}
+    server_settings = {**SERVER_SETTINGS, **connect_args.get("server_settings", {})}
     settings["connect_args"] = {**connect_args, "server_settings": server_settings}
     engine = create_async_engine(parsed, **settings)
     if not settings.get("pool_pre_ping"):

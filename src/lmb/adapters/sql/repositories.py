@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lmb.adapters.sql import mappers
+from lmb.adapters.sql import mappers, statements
 from lmb.adapters.sql import tables as t
 from lmb.adapters.sql.cipher import FieldCipher
 from lmb.application.clock import local_today
@@ -90,6 +90,20 @@ class _Repository:
             .values({name: sa.bindparam(f"b_{name}", type_=table.c[name].type) for name in columns})
         )
         await self._conn.execute(stmt, [{f"b_{k}": v for k, v in row.items()} for row in rows])
+
+    async def _insert_many(self, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+        """Rows of scalar columns in one statement (``statements.insert_unnested`` on
+        PostgreSQL, ``executemany`` on SQLite)."""
+        if not rows:
+            return
+        if not self._postgres:
+            await self._conn.execute(sa.insert(table), list(rows))
+            return
+        columns = tuple(rows[0])
+        await self._conn.execute(
+            statements.insert_unnested(table, columns),
+            {f"a_{name}": [row[name] for row in rows] for name in columns},
+        )
 
     def _among(
         self, column: sa.ColumnElement[Any], values: Sequence[Any]
@@ -552,8 +566,9 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
                         av.date == query.date,
                         av.half_day.in_([h.value for h in half_days]),
                     ),
+                    cu.seats == size,
                 )
-                result.extend(await self._best(where, size, limit, query))
+                result.extend(await self._best(where, limit, query))
                 continue
             windows = mappers.tier_windows(query.date)
             if size > 1:  # groups are few at any centre: one read of every tier
@@ -565,23 +580,24 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
                     for h in half_days
                     for tier in window
                 ]
+                # The keys name the size: no filter on ``seats``, which would only
+                # tempt the planner into also reading the rank index for it.
                 where = cu.slot_keys.bool_op("&&")(sa.cast(keys, postgresql.ARRAY(sa.Text())))
-                found.extend(await self._best(where, size, limit - len(found), query))
+                found.extend(await self._best(where, limit - len(found), query))
                 if len(found) >= limit:
                     break
             result.extend(found)
         return sorted(result, key=DEFAULT_POLICY.key)
 
     async def _best(
-        self, where: sa.ColumnElement[bool], size: int, limit: int, query: CandidateQuery
+        self, where: sa.ColumnElement[bool], limit: int, query: CandidateQuery
     ) -> list[Candidate]:
-        """The best ``limit`` units of ``size`` that ``where`` finds, locked (see
-        ``candidates``)."""
+        """The best ``limit`` units that ``where`` finds, locked (see ``candidates``)."""
         cu, members = t.candidate_units.c, t.candidate_unit_members.c
         ip, inv, p = t.invitation_persons.c, t.invitations.c, t.persons.c
         ranked = (
             sa.select(*(c for c in t.candidate_units.c if c.name != "slot_keys"))
-            .where(where, cu.seats == size, cu.lapses_at > query.now)
+            .where(where, cu.lapses_at > query.now)
             .order_by(*_RANK_ORDER)
             .offset(0)
             .subquery("ranked")
@@ -913,15 +929,15 @@ class SqlInvitationRepository(_Repository, InvitationRepository):
                 sa.select(sa.func.coalesce(sa.func.max(t.invitations.c.seq), 0))
             )
         ).scalar_one()
-        await self._conn.execute(
-            sa.insert(t.invitations),
+        await self._insert_many(
+            t.invitations,
             [
                 {**mappers.invitation_row(invitation), "seq": seq + n}
                 for n, invitation in enumerate(invitations, start=1)
             ],
         )
-        await self._conn.execute(
-            sa.insert(t.invitation_persons),
+        await self._insert_many(
+            t.invitation_persons,
             [row for i in invitations for row in mappers.invitation_person_rows(i)],
         )
 
@@ -1058,11 +1074,10 @@ class SqlOutboxRepository(_Repository, OutboxRepository):
         await self.add_many([message])
 
     async def add_many(self, messages: Sequence[OutboxMessage]) -> None:
-        if messages:
-            await self._conn.execute(
-                sa.insert(t.outbox),
-                [{**mappers.outbox_row(m, self._cipher), "lease_until": None} for m in messages],
-            )
+        await self._insert_many(
+            t.outbox,
+            [{**mappers.outbox_row(m, self._cipher), "lease_until": None} for m in messages],
+        )
 
     async def save(self, message: OutboxMessage) -> None:
         """Writes the message back and ends its lease.

@@ -72,3 +72,16 @@ def listed_with_insz() -> sa.Select[Any]:
         .order_by(r.created_at, r.id)
         .limit(1)
     )
+
+
+@functools.cache
+def insert_unnested(table: sa.Table, columns: tuple[str, ...]) -> sa.Insert:
+    """``INSERT INTO table (columns) SELECT unnest(:a_<column>), …``: many rows in one
+    statement of fixed text, one array parameter per column, so that PostgreSQL
+    prepares it once, whatever the number of rows (a multi-row ``VALUES`` is new text,
+    compiled and prepared anew, for every row count). Columns hold scalars only."""
+    arrays = [
+        sa.func.unnest(sa.bindparam(f"a_{name}", type_=postgresql.ARRAY(table.c[name].type)))
+        for name in columns
+    ]
+    return sa.insert(table).from_select(list(columns), sa.select(*arrays))
