@@ -270,17 +270,7 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
         params["a_date"] = [date for date, _ in slots]
         params["a_half_day"] = [half_day for _, half_day in slots]
         await self._conn.execute(add_registration(), params)
-        units = list(mappers.candidate_unit_rows(registration).values())
-        if units:
-            await self._conn.execute(sa.insert(t.candidate_units), units)
-            await self._conn.execute(
-                sa.insert(t.candidate_unit_members),
-                [
-                    {"unit_key": unit["unit_key"], "person_id": person_id}
-                    for unit in units
-                    for person_id in mappers.candidate_from(unit).person_ids
-                ],
-            )
+        await self._insert_units(list(mappers.candidate_unit_rows(registration).values()))
 
     async def save(self, registration: Registration) -> None:
         await self.save_many([registration])
@@ -383,23 +373,27 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
                 )
             )
             await self._conn.execute(sa.delete(t.candidate_units).where(cu.unit_key.in_(gone)))
-        new = [row for key, row in wanted.items() if key not in existing]
-        if new:
-            await self._conn.execute(sa.insert(t.candidate_units), new)
-            await self._conn.execute(
-                sa.insert(t.candidate_unit_members),
-                [
-                    {"unit_key": row["unit_key"], "person_id": person_id}
-                    for row in new
-                    for person_id in mappers.candidate_from(row).person_ids
-                ],
-            )
+        await self._insert_units([row for key, row in wanted.items() if key not in existing])
         changed = [
             row
             for key, row in wanted.items()
             if (old := existing.get(key)) is not None and any(old[k] != v for k, v in row.items())
         ]
         await self._update_many(t.candidate_units, "unit_key", changed)
+
+    async def _insert_units(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Candidate-unit rows and their members."""
+        if not rows:
+            return
+        await self._conn.execute(sa.insert(t.candidate_units), list(rows))
+        await self._insert_many(
+            t.candidate_unit_members,
+            [
+                {"unit_key": row["unit_key"], "person_id": person_id}
+                for row in rows
+                for person_id in mappers.candidate_from(row).person_ids
+            ],
+        )
 
     async def _sync_set(
         self,
