@@ -6,12 +6,22 @@ import datetime as dt
 
 import pytest
 
+from lmb.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from lmb.application.errors import Forbidden, InvalidInput, NotFound
 from lmb.application.model import OutboxStatus
 from lmb.application.registrations import Register
-from lmb.application.sessions import OpenSessionCommand
+from lmb.application.sessions import ExpireInvitations, OpenSessionCommand
+from lmb.domain.session import Session
 from lmb.testing.builders import an_insz
-from tests.unit.application.support import TODAY, Lmb, code_for, free, person, register_self
+from tests.unit.application.support import (
+    TODAY,
+    Lmb,
+    build_lmb,
+    code_for,
+    free,
+    person,
+    register_self,
+)
 
 
 async def listed(lmb: Lmb, centre: str, born: dt.date, serial: int, **kw: object) -> str:
@@ -371,3 +381,53 @@ class TestClaimOpenSlot:
         with pytest.raises(StateConflict) as caught:
             await lmb.services.open_slots.claim(slot.id, person(dt.date(1950, 1, 1), 1), "nl")
         assert str(caught.value) == "this person cannot be invited now"
+
+
+class BrokenSession(InMemoryStore):
+    """A store on which one session cannot be read for update (a database fault)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.broken: str | None = None
+        self.attempts = 0
+
+    def __call__(self) -> InMemoryUnitOfWork:
+        uow = super().__call__()
+        read = uow.sessions.get
+
+        async def get(session_id: str, *, for_update: bool = False) -> Session | None:
+            if for_update and session_id == self.broken:
+                self.attempts += 1
+                raise ConnectionError("the database went away")
+            return await read(session_id, for_update=for_update)
+
+        uow.sessions.get = get  # type: ignore[method-assign]
+        return uow
+
+
+class TestCascadeRefills:
+    async def test_a_refill_that_fails_holds_up_no_other_session(self) -> None:
+        """R-NOTIFY: each session is refilled on its own; one that cannot be is tried
+        twice, the others get their next candidates, and the pass reports the error."""
+        store = BrokenSession()
+        lmb = await build_lmb(store)
+        gent = await lmb.centre("GENT")
+        brugge = await lmb.centre("BRUG", ("9000",))
+        staff = await lmb.staff(gent)
+        for serial, centre in enumerate([gent, gent, brugge, brugge], 1):
+            await listed(lmb, centre, dt.date(1930 + serial, 1, 1), serial)
+        first = await lmb.services.open_session(session(gent, 1), lmb.admin)
+        second = await lmb.services.open_session(session(brugge, 1), lmb.admin)
+        lmb.advance(minutes=31)
+        store.broken = first.id
+        with pytest.raises(ConnectionError):
+            await ExpireInvitations(lmb.ctx)()
+        assert store.attempts == 2
+        stats = {s.id: await lmb.services.sessions.stats(s.id, lmb.admin) for s in (first, second)}
+        assert (stats[second.id].expired, stats[second.id].open) == (1, 0)  # refilled
+        assert (stats[first.id].expired, stats[first.id].open) == (1, 1)  # not yet
+        store.broken = None
+        # The centre's "invite more" fills it again: the one candidate left is invited
+        # (the first was offered this session already).
+        more = await lmb.services.invite_more(first.id, 1, staff)
+        assert (more.slots, more.invited, more.open) == (2, 2, 1)
