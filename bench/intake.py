@@ -85,7 +85,8 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
-def _children(pid: int) -> list[int]:
+def child_pids(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (from ``/proc``)."""
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -103,7 +104,7 @@ def _children(pid: int) -> list[int]:
 
 def _largest_rss_mb(pid: int) -> float:
     """The largest RSS among ``pid`` and its child processes (the server processes)."""
-    return max(_rss_mb(p) for p in [pid, *_children(pid)])
+    return max(_rss_mb(p) for p in [pid, *child_pids(pid)])
 
 
 def wrk(

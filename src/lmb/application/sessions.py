@@ -75,7 +75,7 @@ async def fill(ctx: Context, uow: UnitOfWork, session: Session, now: dt.datetime
     """
     offered = 0
     seats = await uow.invitations.seats_for_session(session.id)
-    free = session.slots - sum(seats[status] for status in HOLDS_SEATS)
+    free = _open_seats(session, seats)
     for _ in range(FILL_ROUNDS):
         if free <= 0:
             break
@@ -332,6 +332,11 @@ async def _session_for(
     return session
 
 
+def _open_seats(session: Session, seats: dict[InvitationStatus, int]) -> int:
+    """The session's seats not held by an open or booked invitation (``seats_taken``)."""
+    return session.slots - sum(seats[status] for status in HOLDS_SEATS)
+
+
 async def _stats(uow: UnitOfWork, session: Session) -> SessionStats:
     seats = await uow.invitations.seats_for_session(session.id)
     return SessionStats(
@@ -344,7 +349,7 @@ async def _stats(uow: UnitOfWork, session: Session) -> SessionStats:
         invited=sum(seats.values()),
         booked=seats[InvitationStatus.BOOKED],
         expired=seats[InvitationStatus.EXPIRED],
-        open=session.slots - sum(seats[status] for status in HOLDS_SEATS),
+        open=_open_seats(session, seats),
     )
 
 

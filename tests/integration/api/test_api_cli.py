@@ -12,6 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bench.intake import child_pids
+
 LMB = str(Path(sys.executable).parent / "lmb")
 CSV = (
     "name,short_code,region,address,postcodes,phone\n"
@@ -50,18 +52,7 @@ def test_serve_answers_ready_and_stops_on_sigterm(tmp_path: Path, free_port: int
     )
     base = f"http://127.0.0.1:{free_port}"
     try:
-        deadline = time.monotonic() + 30
-        ready = None
-        while time.monotonic() < deadline:
-            try:
-                ready = httpx.get(f"{base}/health/ready", timeout=2)
-                if ready.status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, process.stderr.read() if process.stderr else ""
-            time.sleep(0.2)
-        assert ready is not None and ready.status_code == 200
+        _wait_ready(base, process)
         assert process.stdout is not None
         first, second = process.stdout.readline(), process.stdout.readline()
         assert base in first
@@ -73,12 +64,7 @@ def test_serve_answers_ready_and_stops_on_sigterm(tmp_path: Path, free_port: int
         assert (tmp_path / "lmb.db").is_file()
         assert (tmp_path / "lmb.secret").is_file()
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            code = process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            raise
+        code = _stop(process, timeout=15)
     assert code == 0
     assert process.stderr is not None
     logs = process.stderr.read()
@@ -190,12 +176,7 @@ def test_worker_loops_until_sigterm(tmp_path: Path) -> None:
         time.sleep(0.5)
         assert process.poll() is None
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            code = process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            raise
+        code = _stop(process, timeout=15)
     assert code == 0
     assert process.stderr is not None
     assert "worker stopped" in process.stderr.read()
@@ -239,18 +220,13 @@ def test_serve_with_workers_runs_them_and_stops_them_all(tmp_path: Path, free_po
             _wait_ready(f"http://127.0.0.1:{free_port}", process)
             for _ in range(20):  # a new connection each time, spread over the processes
                 assert httpx.get(f"http://127.0.0.1:{free_port}/health/ready").is_success
-            assert len(_children_of(process.pid)) == 2
+            assert len(child_pids(process.pid)) == 2
             assert process.stdout is not None
             assert "2 processes" in process.stdout.readline()
         finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                code = process.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                raise
+            code = _stop(process, timeout=40)
         assert code == 0
-        assert _children_of(process.pid) == []
+        assert child_pids(process.pid) == []
     finally:
         run_in_own_loop(lambda: admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
 
@@ -268,15 +244,11 @@ def _wait_ready(base: str, process: subprocess.Popen[str]) -> None:
     raise AssertionError("lmb serve did not become ready")
 
 
-def _children_of(pid: int) -> list[str]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                if int(f.read().rpartition(")")[2].split()[1]) == pid:
-                    found.append(entry)
-        except (OSError, ValueError, IndexError):
-            continue
-    return found
+def _stop(process: subprocess.Popen[str], *, timeout: float) -> int:
+    """SIGTERM, then the exit code; killed (and the test failed) if it does not stop."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise

@@ -260,16 +260,14 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
         # PostgreSQL: the registration, its persons, centres and availability in one
         # statement of fixed text (arrays, not one VALUES row per item), so it is
         # compiled and prepared once per connection and costs one round trip.
-        from lmb.adapters.sql.statements import PERSON_COLUMNS, add_registration
-
         params: dict[str, Any] = {f"r_{name}": value for name, value in row.items()}
-        for name in PERSON_COLUMNS:
+        for name in statements.PERSON_COLUMNS:
             params[f"p_{name}"] = [person[name] for person in persons]
         params["c_centre_id"] = sorted(registration.centre_ids)
         slots = sorted(mappers.availability_rows(registration))
         params["a_date"] = [date for date, _ in slots]
         params["a_half_day"] = [half_day for _, half_day in slots]
-        await self._conn.execute(add_registration(), params)
+        await self._conn.execute(statements.add_registration(), params)
         await self._insert_units(list(mappers.candidate_unit_rows(registration).values()))
 
     async def save(self, registration: Registration) -> None:
@@ -494,10 +492,8 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
         return await self._one(stmt, for_update)
 
     async def listed_with_insz(self, insz_digest: str) -> str | None:
-        from lmb.adapters.sql.statements import listed_with_insz
-
         found: str | None = (
-            await self._conn.execute(listed_with_insz(), {"digest": insz_digest})
+            await self._conn.execute(statements.listed_with_insz(), {"digest": insz_digest})
         ).scalar()
         return found
 
