@@ -246,9 +246,9 @@ async def double_invitations(runtime: Runtime) -> int:
     engine = runtime.container.engine()
     async with engine.connect() as conn:
         result = await conn.exec_driver_sql(
-            "SELECT count(*) FROM (SELECT ip.person_id FROM invitation_persons ip "
-            "JOIN invitations i ON i.id = ip.invitation_id WHERE i.status = 'sent' "
-            "GROUP BY ip.person_id HAVING count(*) > 1) d"
+            "SELECT count(*) FROM (SELECT person_id FROM invitations i, "
+            "unnest(i.person_ids) AS person_id WHERE i.status = 'sent' "
+            "GROUP BY person_id HAVING count(*) > 1) d"
         )
         return int(result.scalar_one())
 

@@ -530,12 +530,18 @@ class InMemoryInvitationRepository(_Repository, InvitationRepository):
     async def due(self, now: dt.datetime, grace: dt.timedelta, limit: int) -> list[Invitation]:
         return self._select(lambda i: i.is_due(now, grace))[:limit]
 
-    async def open_for_person(self, person_id: str) -> Invitation | None:
-        found = self._select(lambda i: i.is_open and person_id in i.person_ids)
+    async def open_for_person(self, registration_id: str, person_id: str) -> Invitation | None:
+        found = self._select(
+            lambda i: (
+                i.registration_id == registration_id and i.is_open and person_id in i.person_ids
+            )
+        )
         return found[-1] if found else None
 
-    async def latest_for_person(self, person_id: str) -> Invitation | None:
-        found = self._select(lambda i: person_id in i.person_ids)
+    async def latest_for_person(self, registration_id: str, person_id: str) -> Invitation | None:
+        found = self._select(
+            lambda i: i.registration_id == registration_id and person_id in i.person_ids
+        )
         return found[-1] if found else None
 
 

@@ -66,7 +66,7 @@ class RecordBookingEvent:
                 for rp in registration.persons:
                     if rp.vaccination_code != code:
                         continue
-                    invitation = await uow.invitations.latest_for_person(rp.id)
+                    invitation = await uow.invitations.latest_for_person(registration.id, rp.id)
                     if invitation is None:
                         continue
                     if status == "booked":

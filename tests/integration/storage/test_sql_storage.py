@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import datetime as dt
+import secrets
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -12,13 +15,21 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from lmb.adapters.sql import FieldCipher, SqlUnitOfWorkFactory, create_engine, upgrade
+from lmb.adapters.sql import (
+    FieldCipher,
+    SqlUnitOfWorkFactory,
+    create_engine,
+    upgrade,
+    upgrade_engine,
+)
 from lmb.adapters.sql.tables import metadata
 from lmb.application.model import OutboxMessage, Topic
 from lmb.application.ports import CandidateQuery
+from lmb.domain.invitation import InvitationStatus
 from lmb.domain.person import VaccinationCode
-from tests.integration.conftest import PostgresSchema
+from tests.integration.conftest import PostgresSchema, postgres_url
 from tests.integration.storage.support import (
     DAY,
     EVENING,
@@ -42,6 +53,42 @@ CET = dt.timezone(dt.timedelta(hours=2))
 def _schema_diffs(conn: Connection) -> list[object]:
     context = MigrationContext.configure(conn, opts={"compare_type": True})
     return list(compare_metadata(context, metadata))
+
+
+def _downgrade(connection: Connection, revision: str) -> None:
+    from alembic import command
+
+    from lmb.adapters.sql.migrate import alembic_config
+
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.downgrade(config, revision)
+
+
+@contextlib.asynccontextmanager
+async def _scratch_engine(dialect: str, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    """An empty database of ``dialect`` (a file, or a PostgreSQL schema dropped after)."""
+    if dialect == "sqlite":
+        engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'scratch.db'}")
+        try:
+            yield engine
+        finally:
+            await engine.dispose()
+        return
+    schema = PostgresSchema(postgres_url(), f"lmb_scratch_{secrets.token_hex(4)}")
+    admin = create_engine(schema.url)
+    try:
+        async with admin.begin() as conn:
+            await conn.exec_driver_sql(f'CREATE SCHEMA "{schema.name}"')
+        engine = schema.engine()
+        try:
+            yield engine
+        finally:
+            await engine.dispose()
+    finally:
+        async with admin.begin() as conn:
+            await conn.exec_driver_sql(f'DROP SCHEMA "{schema.name}" CASCADE')
+        await admin.dispose()
 
 
 def _head() -> str:
@@ -73,6 +120,58 @@ class TestMigrations:
                 assert await conn.run_sync(_schema_diffs) == []
         finally:
             await engine.dispose()
+
+    @pytest.mark.parametrize(
+        "dialect", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+    )
+    async def test_revision_0007_moves_the_invited_persons_into_the_invitation(
+        self, dialect: str, tmp_path: Path
+    ) -> None:
+        """N-SCALE: ``invitation_persons`` rows become ``invitations.person_ids``, in
+        order, and back again on downgrade."""
+        async with _scratch_engine(dialect, tmp_path) as engine:
+            await upgrade_engine(engine, "0006")
+            async with engine.begin() as conn:
+                await conn.execute(
+                    sa.text(
+                        "INSERT INTO invitations (id, seq, registration_id, session_id, "
+                        "status, created_at) VALUES "
+                        "('i-1', 1, 'r-1', 's-1', 'sent', :at), "
+                        "('i-2', 2, 'r-2', 's-1', 'expired', :at)"
+                    ),
+                    {"at": NOW.replace(tzinfo=None)},
+                )
+                await conn.execute(
+                    sa.text(
+                        "INSERT INTO invitation_persons (invitation_id, position, person_id, "
+                        "session_id) VALUES ('i-1', 0, 'p-b', 's-1'), ('i-1', 1, 'p-a', 's-1'), "
+                        "('i-2', 0, 'p-c', 's-1')"
+                    )
+                )
+            await upgrade_engine(engine)
+            uow_factory = SqlUnitOfWorkFactory(engine)
+            async with uow_factory() as uow:
+                first = await uow.invitations.get("i-1")
+                second = await uow.invitations.get("i-2")
+                seats = await uow.invitations.seats_for_session("s-1")
+            assert first is not None and first.person_ids == ("p-b", "p-a")
+            assert second is not None and second.person_ids == ("p-c",)
+            assert seats[InvitationStatus.SENT] == 2 and seats[InvitationStatus.EXPIRED] == 1
+            async with engine.begin() as conn:
+                await conn.run_sync(_downgrade, "0006")
+                rows = (
+                    await conn.execute(
+                        sa.text(
+                            "SELECT invitation_id, position, person_id, session_id "
+                            "FROM invitation_persons ORDER BY invitation_id, position"
+                        )
+                    )
+                ).all()
+            assert [tuple(r) for r in rows] == [
+                ("i-1", 0, "p-b", "s-1"),
+                ("i-1", 1, "p-a", "s-1"),
+                ("i-2", 0, "p-c", "s-1"),
+            ]
 
     def test_the_migrations_ship_inside_the_package(self) -> None:
         from lmb.adapters.sql.migrate import MIGRATIONS

@@ -302,15 +302,16 @@ class TestSessionsAndInvitations:
             await uow.invitations.add(new)
             await uow.commit()
         async with store.uow() as uow:
-            assert await uow.invitations.open_for_person(pid) == new
-            assert await uow.invitations.latest_for_person(pid) == new
-            assert await uow.invitations.open_for_person("nobody") is None
+            assert await uow.invitations.open_for_person(registration.id, pid) == new
+            assert await uow.invitations.latest_for_person(registration.id, pid) == new
+            assert await uow.invitations.open_for_person(registration.id, "nobody") is None
+            assert await uow.invitations.latest_for_person("another", pid) is None
             new.cancel(NOW + 3 * HOUR)
             await uow.invitations.save(new)
             await uow.commit()
         async with store.uow() as uow:
-            assert await uow.invitations.open_for_person(pid) is None
-            latest = await uow.invitations.latest_for_person(pid)
+            assert await uow.invitations.open_for_person(registration.id, pid) is None
+            latest = await uow.invitations.latest_for_person(registration.id, pid)
             assert latest is not None and latest.status is InvitationStatus.CANCELLED
 
 

@@ -360,26 +360,15 @@ def invitation_row(invitation: Invitation) -> dict[str, Any]:
         "expires_at": invitation.expires_at,
         "closed_at": invitation.closed_at,
         "late_booked_at": invitation.late_booked_at,
+        "person_ids": list(invitation.person_ids),
     }
 
 
-def invitation_person_rows(invitation: Invitation) -> list[dict[str, Any]]:
-    return [
-        {
-            "invitation_id": invitation.id,
-            "position": position,
-            "person_id": person_id,
-            "session_id": invitation.session_id,
-        }
-        for position, person_id in enumerate(invitation.person_ids)
-    ]
-
-
-def invitation_from(row: Row, person_ids: Sequence[str]) -> Invitation:
+def invitation_from(row: Row) -> Invitation:
     return Invitation(
         id=row["id"],
         registration_id=row["registration_id"],
-        person_ids=tuple(person_ids),
+        person_ids=tuple(row["person_ids"]),
         created_at=row["created_at"],
         session_id=row["session_id"],
         open_slot_id=row["open_slot_id"],

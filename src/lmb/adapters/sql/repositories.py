@@ -100,10 +100,13 @@ class _Repository:
             await self._conn.execute(sa.insert(table), list(rows))
             return
         columns = tuple(rows[0])
-        await self._conn.execute(
-            statements.insert_unnested(table, columns),
-            {f"a_{name}": [row[name] for row in rows] for name in columns},
-        )
+        params: dict[str, list[Any]] = {}
+        for name in columns:
+            values = [row[name] for row in rows]
+            if statements.is_array(table.c[name]):
+                values = [statements.join_items(v) for v in values]
+            params[f"a_{name}"] = values
+        await self._conn.execute(statements.insert_unnested(table, columns), params)
 
     def _among(
         self, column: sa.ColumnElement[Any], values: Sequence[Any]
@@ -113,6 +116,23 @@ class _Repository:
         if self._postgres:
             return column == sa.any_(sa.bindparam(None, list(values), type_=_TEXT_ARRAY))
         return column.in_(list(values))
+
+    def _invites(self, person_id: sa.ColumnElement[str]) -> sa.ColumnElement[bool]:
+        """Whether ``invitations.person_ids`` holds ``person_id``, in SQL."""
+        person_ids = t.invitations.c.person_ids
+        if self._postgres:
+            return person_id == sa.any_(person_ids)
+        item = sa.func.json_each(person_ids).table_valued("value")
+        return sa.exists(
+            sa.select(1).select_from(item).where(item.c.value == person_id).correlate_except(item)
+        )
+
+    def _seats(self) -> sa.ColumnElement[int]:
+        """The number of persons an invitation invites, in SQL."""
+        person_ids = t.invitations.c.person_ids
+        if self._postgres:
+            return sa.func.cardinality(person_ids, type_=sa.Integer())
+        return sa.func.json_array_length(person_ids, type_=sa.Integer())
 
     def _locked(
         self, stmt: sa.Select[Any], *, of: Any = None, skip_locked: bool = False
@@ -580,11 +600,14 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
         return sorted(result, key=DEFAULT_POLICY.key)
 
     async def _best(
-        self, where: sa.ColumnElement[bool], limit: int, query: CandidateQuery
+        self,
+        where: sa.ColumnElement[bool],
+        limit: int,
+        query: CandidateQuery,
     ) -> list[Candidate]:
         """The best ``limit`` units that ``where`` finds, locked (see ``candidates``)."""
         cu, members = t.candidate_units.c, t.candidate_unit_members.c
-        ip, inv, p = t.invitation_persons.c, t.invitations.c, t.persons.c
+        p = t.persons.c
         ranked = (
             sa.select(*(c for c in t.candidate_units.c if c.name != "slot_keys"))
             .where(where, cu.lapses_at > query.now)
@@ -593,28 +616,25 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
             .subquery("ranked")
         )
         u = ranked.c
-        offered = (
-            sa.select(sa.literal(1))
-            .select_from(
-                t.candidate_unit_members.join(
-                    t.invitation_persons, ip.person_id == members.person_id
-                ).join(t.invitations, inv.id == ip.invitation_id)
-            )
-            .where(
-                members.unit_key == u.unit_key,
-                sa.or_(
-                    ip.session_id == query.session_id,
-                    inv.status == InvitationStatus.SENT.value,
-                ),
-            )
-            .offset(0)
+        # A unit held by an open invitation stays stored (``units_and_holds``): its
+        # persons are no longer ``eligible``. The invitations of the person's
+        # registration (an index probe; most have none) are checked too: a person
+        # invited by this session before is not offered the same seats again, and an
+        # open invitation counts even if the registration did not record it.
+        inv = t.invitations.c
+        invited = sa.exists().where(
+            inv.registration_id == p.registration_id,
+            sa.or_(
+                inv.session_id == query.session_id,
+                inv.status == InvitationStatus.SENT.value,
+            ),
+            self._invites(p.id),
         )
-        # A unit held by an open invitation stays stored (``units_and_holds``); its
-        # persons are no longer ``eligible``.
+        passed_over = sa.or_(p.status != PersonStatus.ELIGIBLE.value, invited)
         held = (
             sa.select(sa.literal(1))
             .select_from(t.candidate_unit_members.join(t.persons, p.id == members.person_id))
-            .where(members.unit_key == u.unit_key, p.status != PersonStatus.ELIGIBLE.value)
+            .where(members.unit_key == u.unit_key, passed_over)
             .offset(0)
         )
         # ``registration_id`` sorts bytewise ("C"); compared in the default collation,
@@ -623,7 +643,7 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
         stmt = (
             sa.select(*ranked.c)
             .join_from(ranked, t.registrations, t.registrations.c.id == rid)
-            .where(~sa.exists(offered), ~sa.exists(held))
+            .where(~sa.exists(held))
             .order_by(*(u[c.name] for c in _RANK_ORDER))
             .limit(limit)
         )
@@ -785,8 +805,11 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
             sa.select(r.id)
             .where(
                 r.withdrawn_at.is_(None),
+                # ``vcdb_status IS NULL`` holds for every pending person and lets
+                # the partial index ``ix_persons_unanswered_registration_id`` serve
                 sa.exists().where(
                     t.persons.c.registration_id == r.id,
+                    t.persons.c.vcdb_status.is_(None),
                     t.persons.c.status == PersonStatus.PENDING.value,
                 ),
             )
@@ -926,10 +949,6 @@ class SqlInvitationRepository(_Repository, InvitationRepository):
                 for n, invitation in enumerate(invitations, start=1)
             ],
         )
-        await self._insert_many(
-            t.invitation_persons,
-            [row for i in invitations for row in mappers.invitation_person_rows(i)],
-        )
 
     async def save(self, invitation: Invitation) -> None:
         await self.save_many([invitation])
@@ -954,41 +973,9 @@ class SqlInvitationRepository(_Repository, InvitationRepository):
             if missing:
                 raise LookupError(f"no invitation {missing[0]!r} to save")
             await self._update_many(t.invitations, "id", rows)
-        ip = t.invitation_persons.c
-        stored: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
-        for invitation_id, person_id, session_id in await self._conn.execute(
-            sa.select(ip.invitation_id, ip.person_id, ip.session_id)
-            .where(ip.invitation_id.in_([inv.id for inv in found]))
-            .order_by(ip.invitation_id, ip.position)
-        ):
-            stored[invitation_id].append((person_id, session_id))
-        changed = [
-            inv for inv in found if stored[inv.id] != [(p, inv.session_id) for p in inv.person_ids]
-        ]
-        if changed:
-            await self._conn.execute(
-                sa.delete(t.invitation_persons).where(
-                    ip.invitation_id.in_([inv.id for inv in changed])
-                )
-            )
-            await self._conn.execute(
-                sa.insert(t.invitation_persons),
-                [row for inv in changed for row in mappers.invitation_person_rows(inv)],
-            )
 
     async def _load(self, stmt: sa.Select[Any]) -> list[Invitation]:
-        rows = await self._rows(stmt)
-        if not rows:
-            return []
-        ip = t.invitation_persons.c
-        persons: dict[str, list[str]] = defaultdict(list)
-        for invitation_id, person_id in await self._conn.execute(
-            sa.select(ip.invitation_id, ip.person_id)
-            .where(ip.invitation_id.in_([r["id"] for r in rows]))
-            .order_by(ip.invitation_id, ip.position)
-        ):
-            persons[invitation_id].append(person_id)
-        return [mappers.invitation_from(r, persons[r["id"]]) for r in rows]
+        return [mappers.invitation_from(r) for r in await self._rows(stmt)]
 
     def _ordered(self) -> sa.Select[Any]:
         i = t.invitations.c
@@ -1003,15 +990,14 @@ class SqlInvitationRepository(_Repository, InvitationRepository):
         return await self._load(self._ordered().where(t.invitations.c.session_id == session_id))
 
     async def seats_for_session(self, session_id: str) -> dict[InvitationStatus, int]:
-        i, ip = t.invitations.c, t.invitation_persons.c
+        i = t.invitations.c
         seats = dict.fromkeys(InvitationStatus, 0)
         for status, count in await self._conn.execute(
-            sa.select(i.status, sa.func.count())
-            .select_from(t.invitation_persons.join(t.invitations, i.id == ip.invitation_id))
-            .where(ip.session_id == session_id, i.session_id == session_id)
+            sa.select(i.status, sa.func.sum(self._seats()))
+            .where(i.session_id == session_id)
             .group_by(i.status)
         ):
-            seats[InvitationStatus(status)] = count
+            seats[InvitationStatus(status)] = int(count)
         return seats
 
     async def for_registration(self, registration_id: str) -> list[Invitation]:
@@ -1036,24 +1022,13 @@ class SqlInvitationRepository(_Repository, InvitationRepository):
         )
         return await self._load(self._locked(stmt, skip_locked=True))
 
-    async def _latest(self, person_id: str, *, open_only: bool) -> Invitation | None:
-        i, ip = t.invitations.c, t.invitation_persons.c
-        stmt = (
-            sa.select(t.invitations)
-            .where(sa.exists().where(ip.invitation_id == i.id, ip.person_id == person_id))
-            .order_by(i.created_at.desc(), i.seq.desc(), i.id.desc())
-            .limit(1)
-        )
-        if open_only:
-            stmt = stmt.where(i.status == InvitationStatus.SENT.value)
-        found = await self._load(stmt)
-        return found[0] if found else None
+    async def open_for_person(self, registration_id: str, person_id: str) -> Invitation | None:
+        found = [i for i in await self.for_registration(registration_id) if i.is_open]
+        return next((i for i in reversed(found) if person_id in i.person_ids), None)
 
-    async def open_for_person(self, person_id: str) -> Invitation | None:
-        return await self._latest(person_id, open_only=True)
-
-    async def latest_for_person(self, person_id: str) -> Invitation | None:
-        return await self._latest(person_id, open_only=False)
+    async def latest_for_person(self, registration_id: str, person_id: str) -> Invitation | None:
+        found = await self.for_registration(registration_id)
+        return next((i for i in reversed(found) if person_id in i.person_ids), None)
 
 
 # -- outbox, staff, events, audit, reports ---------------------------------------------
@@ -1245,7 +1220,11 @@ class SqlReportQueries(_Repository, ReportQueries):
                 sa.select(sa.func.count()).select_from(persons_listed).where(listed)
             )
             + (await self._totals("persons")).get("", 0),
-            invited=await scalar(sa.select(sa.func.count()).select_from(t.invitation_persons)),
+            invited=await scalar(
+                sa.select(sa.func.coalesce(sa.func.sum(self._seats()), 0)).select_from(
+                    t.invitations
+                )
+            ),
             groups=await scalar(
                 sa.select(sa.func.count())
                 .select_from(t.registrations)

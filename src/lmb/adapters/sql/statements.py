@@ -7,6 +7,7 @@ first use and only their parameters change. ``add_registration`` is PostgreSQL o
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -74,14 +75,45 @@ def listed_with_insz() -> sa.Select[Any]:
     )
 
 
+_POSTGRES = postgresql.dialect()  # type: ignore[no-untyped-call]
+
+
+def is_array(column: sa.Column[Any]) -> bool:
+    """Whether ``column`` is an array on PostgreSQL."""
+    return isinstance(column.type.dialect_impl(_POSTGRES), postgresql.ARRAY)
+
+
+#: Joins the items of an array column's values in ``insert_unnested``: PostgreSQL's
+#: ``unnest`` would flatten an array of arrays, so each value travels as one text.
+ITEM_SEPARATOR = "\x1f"
+
+
 @functools.cache
 def insert_unnested(table: sa.Table, columns: tuple[str, ...]) -> sa.Insert:
     """``INSERT INTO table (columns) SELECT unnest(:a_<column>), …``: many rows in one
     statement of fixed text, one array parameter per column, so that PostgreSQL
     prepares it once, whatever the number of rows (a multi-row ``VALUES`` is new text,
-    compiled and prepared anew, for every row count). Columns hold scalars only."""
-    arrays = [
-        sa.func.unnest(sa.bindparam(f"a_{name}", type_=postgresql.ARRAY(table.c[name].type)))
-        for name in columns
-    ]
+    compiled and prepared anew, for every row count).
+
+    A text-array column's values come joined by ``ITEM_SEPARATOR`` (``join_items``)
+    and are split again by ``string_to_array``."""
+    arrays: list[Any] = []
+    for name in columns:
+        column = table.c[name]
+        if is_array(column):
+            joined = sa.func.unnest(sa.bindparam(f"a_{name}", type_=postgresql.ARRAY(sa.Text())))
+            arrays.append(
+                sa.func.string_to_array(joined, sa.literal(ITEM_SEPARATOR), type_=column.type)
+            )
+        else:
+            arrays.append(
+                sa.func.unnest(sa.bindparam(f"a_{name}", type_=postgresql.ARRAY(column.type)))
+            )
     return sa.insert(table).from_select(list(columns), sa.select(*arrays))
+
+
+def join_items(items: Sequence[str]) -> str:
+    """One value of a text-array column for ``insert_unnested``."""
+    if any(ITEM_SEPARATOR in item for item in items):
+        raise ValueError("an array item holds the separator")
+    return ITEM_SEPARATOR.join(items)

@@ -154,6 +154,10 @@ availability = sa.Table(
     sa.Index("ix_availability_date_half_day", "date", "half_day"),
 )
 
+#: Per cent of each ``persons`` page filled on insert (PostgreSQL): the rest takes the
+#: new versions of rows whose state changes (HOT updates, see the index below).
+PERSONS_FILLFACTOR = 85
+
 persons = sa.Table(
     "persons",
     metadata,
@@ -178,14 +182,17 @@ persons = sa.Table(
     sa.UniqueConstraint("registration_id", "position"),
     sa.Index("ix_persons_insz_digest", "insz_digest"),
     sa.Index("ix_persons_vaccination_code_index", "vaccination_code_index"),
-    #: the persons waiting for the VCDB's answer, by registration (``pending_eligibility``);
-    #: partial, so that a person invited or booked writes no entry in it
+    #: the persons the VCDB has not answered for, by registration (``pending_eligibility``:
+    #: a ``pending`` person has no ``vcdb_status``). Neither this predicate nor any other
+    #: index reads ``status``, so a change of state is a HOT update: a new row version
+    #: on the same page (room is left by the fill factor) and no index entry at all.
     sa.Index(
-        "ix_persons_pending_registration_id",
+        "ix_persons_unanswered_registration_id",
         "registration_id",
-        postgresql_where=sa.text("status = 'pending'"),
-        sqlite_where=sa.text("status = 'pending'"),
+        postgresql_where=sa.text("vcdb_status IS NULL"),
+        sqlite_where=sa.text("vcdb_status IS NULL"),
     ),
+    postgresql_with={"fillfactor": PERSONS_FILLFACTOR},
 )
 
 #: Derived from ``Registration.units_and_holds()`` on every add/save: the units waiting
@@ -264,23 +271,15 @@ invitations = sa.Table(
     sa.Column("expires_at", UtcDateTime(), nullable=True),
     sa.Column("closed_at", UtcDateTime(), nullable=True),
     sa.Column("late_booked_at", UtcDateTime(), nullable=True),
+    #: the invited persons, in the invitation's order (an array; JSON on SQLite):
+    #: kept in the row, a 200-seat session writes 200 rows here and none elsewhere
+    sa.Column("person_ids", _TextArray, nullable=False),
     sa.Index("ix_invitations_registration_id", "registration_id"),
     #: ``MAX(seq)`` on every insert reads the end of this index, not the table
     sa.Index("ix_invitations_seq", "seq"),
     sa.Index("ix_invitations_session_id", "session_id"),
     sa.Index("ix_invitations_status_expires_at", "status", "expires_at"),
     sa.Index("ix_invitations_status_created_at", "status", "created_at"),
-)
-
-invitation_persons = sa.Table(
-    "invitation_persons",
-    metadata,
-    sa.Column("invitation_id", sa.String(), _cascade_to("invitations.id"), primary_key=True),
-    sa.Column("position", sa.Integer(), primary_key=True),
-    sa.Column("person_id", sa.String(), nullable=False),
-    sa.Column("session_id", sa.String(), nullable=True),
-    sa.Index("ix_invitation_persons_person_id", "person_id"),
-    sa.Index("ix_invitation_persons_session_id_person_id", "session_id", "person_id"),
 )
 
 # -- side effects, staff, events, audit ------------------------------------------------
