@@ -173,6 +173,46 @@ class TestMigrations:
                 ("i-2", 0, "p-c", "s-1"),
             ]
 
+    @pytest.mark.parametrize(
+        "dialect", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+    )
+    async def test_revision_0008_starts_the_retention_of_finished_registrations(
+        self, dialect: str, tmp_path: Path
+    ) -> None:
+        """N-GDPR: a registration lapsed, ineligible or booked before revision 0008 is
+        still purged after its retention; the others are not."""
+        changed = NOW.replace(tzinfo=None)
+        async with _scratch_engine(dialect, tmp_path) as engine:
+            await upgrade_engine(engine, "0007")
+            async with engine.begin() as conn:
+                for n, status in enumerate(["booked", "active", "lapsed", "invited"]):
+                    await conn.execute(
+                        sa.text(
+                            "INSERT INTO registrations (id, kind, language, status, "
+                            "created_at, lapsed, erased, manage_digest, recipient, changed_at) "
+                            "VALUES (:id, 'self', 'nl', :status, :at, false, false, :digest, "
+                            "'person', :changed)"
+                        ),
+                        {
+                            "id": f"r-{status}",
+                            "status": status,
+                            "at": changed,
+                            "digest": f"d{n}",
+                            "changed": changed + n * HOUR,
+                        },
+                    )
+            await upgrade_engine(engine)
+            uow_factory = SqlUnitOfWorkFactory(engine)
+            async with uow_factory() as uow:
+                due = await uow.registrations.due_for_purge(NOW + 10 * HOUR, 10)
+                early = await uow.registrations.due_for_purge(NOW + HOUR, 10)
+            assert due == ["r-booked", "r-lapsed"]
+            assert early == ["r-booked"]
+            async with engine.begin() as conn:
+                await conn.run_sync(_downgrade, "0007")
+                rows = await conn.execute(sa.text("SELECT count(*) FROM registrations"))
+                assert rows.scalar_one() == 4
+
     def test_the_migrations_ship_inside_the_package(self) -> None:
         from lmb.adapters.sql.migrate import MIGRATIONS
 

@@ -102,6 +102,15 @@ def _dec(cipher: FieldCipher, value: str | None) -> str | None:
     return None if value is None else cipher.decrypt(value)
 
 
+#: N-GDPR: the statuses whose registrations are erased once the retention has passed
+RETAINED = frozenset({Status.LAPSED, Status.INELIGIBLE, Status.BOOKED})
+
+
+def retained_since(status: Status, changed_at: dt.datetime | None) -> dt.datetime | None:
+    """``registrations.retained_since``: when the retention started, if it runs."""
+    return changed_at if status in RETAINED else None
+
+
 def registration_row(registration: Registration, cipher: FieldCipher) -> dict[str, Any]:
     """Every column a save rewrites (not the digest, the erasure flag nor the reminder)."""
     contact = registration.contact
@@ -117,6 +126,7 @@ def registration_row(registration: Registration, cipher: FieldCipher) -> dict[st
         "lapsed": registration.lapsed,
         "withdrawn_at": registration.withdrawn_at,
         "changed_at": registration.changed_at,
+        "retained_since": retained_since(registration.status, registration.changed_at),
         "recipient": registration.recipient.value,
         "doctor_id": registration.doctor_id,
         "open_slot_id": registration.open_slot_id,

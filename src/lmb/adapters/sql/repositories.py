@@ -621,14 +621,16 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
         # registration (an index probe; most have none) are checked too: a person
         # invited by this session before is not offered the same seats again, and an
         # open invitation counts even if the registration did not record it.
+        # The status and session are tested in a CASE, which no index can serve: an
+        # OR of the two would tempt the planner into reading every open invitation
+        # (thousands, in a cascade) through their indexes for each probe.
         inv = t.invitations.c
+        counts = sa.case(
+            (inv.status == InvitationStatus.SENT.value, sa.true()),
+            else_=inv.session_id == query.session_id,
+        )
         invited = sa.exists().where(
-            inv.registration_id == p.registration_id,
-            sa.or_(
-                inv.session_id == query.session_id,
-                inv.status == InvitationStatus.SENT.value,
-            ),
-            self._invites(p.id),
+            inv.registration_id == p.registration_id, counts, self._invites(p.id)
         )
         passed_over = sa.or_(p.status != PersonStatus.ELIGIBLE.value, invited)
         held = (
@@ -753,7 +755,11 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
             )
             by_status[status].append(rid)
         for status, rids in sorted(by_status.items()):
-            values: dict[str, Any] = {"status": status.value, "changed_at": now}
+            values: dict[str, Any] = {
+                "status": status.value,
+                "changed_at": now,
+                "retained_since": mappers.retained_since(status, now),
+            }
             if status is Status.ACTIVE:
                 values["listed_at"] = sa.func.coalesce(r.listed_at, now)
             await self._conn.execute(
@@ -800,19 +806,16 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
         )
 
     async def pending_eligibility(self, limit: int) -> list[str]:
-        r = t.registrations.c
+        r, p = t.registrations.c, t.persons.c
+        # ``vcdb_status IS NULL`` holds for every pending person: the few persons
+        # still waiting are read from the partial index
+        # ``ix_persons_unanswered_registration_id``, then their registrations.
+        waiting = sa.select(p.registration_id).where(
+            p.vcdb_status.is_(None), p.status == PersonStatus.PENDING.value
+        )
         stmt = (
             sa.select(r.id)
-            .where(
-                r.withdrawn_at.is_(None),
-                # ``vcdb_status IS NULL`` holds for every pending person and lets
-                # the partial index ``ix_persons_unanswered_registration_id`` serve
-                sa.exists().where(
-                    t.persons.c.registration_id == r.id,
-                    t.persons.c.vcdb_status.is_(None),
-                    t.persons.c.status == PersonStatus.PENDING.value,
-                ),
-            )
+            .where(r.withdrawn_at.is_(None), r.id.in_(waiting))
             .order_by(r.created_at, r.id)
             .limit(limit)
         )
@@ -822,8 +825,8 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
         r = t.registrations.c
         stmt = (
             sa.select(r.id)
-            .where(r.status.in_(PURGED_AFTER_RETENTION), r.changed_at < before)
-            .order_by(r.changed_at, r.id)
+            .where(r.retained_since < before)
+            .order_by(r.retained_since, r.id)
             .limit(limit)
         )
         return list((await self._conn.execute(stmt)).scalars())
@@ -869,6 +872,7 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
             .values(
                 erased=True,
                 changed_at=None,
+                retained_since=None,
                 companion_of=None,
                 contact_last_name=None,
                 contact_first_name=None,
@@ -891,9 +895,6 @@ _RANK_ORDER = (
     t.candidate_units.c.registration_id,
     t.candidate_units.c.first_person_id,
 )
-
-#: N-GDPR: statuses whose registrations are erased once the retention has passed
-PURGED_AFTER_RETENTION = [Status.LAPSED.value, Status.INELIGIBLE.value, Status.BOOKED.value]
 
 _NEVER_LAPSE = [Status.INVITED.value, Status.BOOKED.value, Status.INELIGIBLE.value]
 
