@@ -213,6 +213,63 @@ class TestMigrations:
                 rows = await conn.execute(sa.text("SELECT count(*) FROM registrations"))
                 assert rows.scalar_one() == 4
 
+    @pytest.mark.parametrize(
+        "dialect", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+    )
+    async def test_revision_0009_flags_the_units_of_invited_persons_held(
+        self, dialect: str, tmp_path: Path
+    ) -> None:
+        at = NOW.replace(tzinfo=None)
+        async with _scratch_engine(dialect, tmp_path) as engine:
+            await upgrade_engine(engine, "0008")
+            async with engine.begin() as conn:
+                await conn.execute(
+                    sa.text(
+                        "INSERT INTO registrations (id, kind, language, status, created_at, "
+                        "lapsed, erased, manage_digest, recipient) VALUES "
+                        "('r-1', 'third_party', 'nl', 'invited', :at, false, false, 'd', 'person')"
+                    ),
+                    {"at": at},
+                )
+                for n, status in enumerate(["invited", "eligible"]):
+                    await conn.execute(
+                        sa.text(
+                            "INSERT INTO persons (id, registration_id, position, insz, "
+                            "last_name, first_name, postcode, region, birth_key, status) "
+                            "VALUES (:id, 'r-1', :n, 'x', 'x', 'x', '9000', 'VLG', 1, :status)"
+                        ),
+                        {"id": f"p-{n}", "n": n, "status": status},
+                    )
+                    await conn.execute(
+                        sa.text(
+                            "INSERT INTO candidate_units (unit_key, registration_id, "
+                            "first_person_id, seats, rank_class, birth_key, listed_at) "
+                            "VALUES (:key, 'r-1', :id, 1, 1, 1, :at)"
+                        ),
+                        {"key": f'["p-{n}"]', "id": f"p-{n}", "at": at},
+                    )
+                    await conn.execute(
+                        sa.text(
+                            "INSERT INTO candidate_unit_members (unit_key, person_id) "
+                            "VALUES (:key, :id)"
+                        ),
+                        {"key": f'["p-{n}"]', "id": f"p-{n}"},
+                    )
+            await upgrade_engine(engine)
+            async with engine.connect() as conn:
+                held = dict(
+                    (
+                        await conn.execute(
+                            sa.text("SELECT first_person_id, held FROM candidate_units")
+                        )
+                    ).all()
+                )
+            assert held == {"p-0": True, "p-1": False}
+            async with engine.begin() as conn:
+                await conn.run_sync(_downgrade, "0008")
+                members = await conn.execute(sa.text("SELECT count(*) FROM candidate_unit_members"))
+                assert members.scalar_one() == 2
+
     def test_the_migrations_ship_inside_the_package(self) -> None:
         from lmb.adapters.sql.migrate import MIGRATIONS
 

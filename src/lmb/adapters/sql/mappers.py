@@ -247,13 +247,13 @@ def unit_key(person_ids: Sequence[str]) -> str:
 def candidate_unit_rows(registration: Registration) -> dict[str, dict[str, Any]]:
     """The candidate units of ``registration`` by key, as ``candidate_units`` rows.
 
-    Units held by an open invitation are stored too (``Registration.units_and_holds``):
-    the session query passes their persons over by their open invitation, and an
-    expiry gives them back by changing only the persons' states.
+    Units held by an open invitation are stored too (``Registration.units_and_holds``),
+    flagged ``held``: the session query passes them over, and an expiry gives them back
+    by flipping the flag.
     """
     result: dict[str, dict[str, Any]] = {}
     available = registration.availability
-    for unit, _held in registration.units_and_holds():
+    for unit, held in registration.units_and_holds():
         candidate = Candidate.for_unit(registration, unit)
         key = unit_key(candidate.person_ids)
         result[key] = {
@@ -266,6 +266,7 @@ def candidate_unit_rows(registration: Registration) -> dict[str, dict[str, Any]]
             "listed_at": candidate.listed_at,
             "slot_keys": slot_keys(registration, candidate),
             "lapses_at": available.lapses_at if available else None,
+            "held": held,
         }
     return result
 

@@ -606,46 +606,40 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
         query: CandidateQuery,
     ) -> list[Candidate]:
         """The best ``limit`` units that ``where`` finds, locked (see ``candidates``)."""
-        cu, members = t.candidate_units.c, t.candidate_unit_members.c
-        p = t.persons.c
+        cu, inv = t.candidate_units.c, t.invitations.c
         ranked = (
-            sa.select(*(c for c in t.candidate_units.c if c.name != "slot_keys"))
-            .where(where, cu.lapses_at > query.now)
+            sa.select(*(c for c in t.candidate_units.c if c.name not in ("slot_keys", "held")))
+            .where(where, cu.lapses_at > query.now, cu.held.is_(False))
             .order_by(*_RANK_ORDER)
             .offset(0)
             .subquery("ranked")
         )
         u = ranked.c
-        # A unit held by an open invitation stays stored (``units_and_holds``): its
-        # persons are no longer ``eligible``. The invitations of the person's
-        # registration (an index probe; most have none) are checked too: a person
-        # invited by this session before is not offered the same seats again, and an
-        # open invitation counts even if the registration did not record it.
+        # A unit held by an open invitation is flagged ``held`` and left out above.
+        # The invitations of the unit's registration (an index probe; most have
+        # none) are checked too: a unit invited by this session before is not offered
+        # the same seats again, and an open invitation counts even if the store has
+        # not recorded it. A unit is invited whole, so its first person stands for it.
         # The status and session are tested in a CASE, which no index can serve: an
         # OR of the two would tempt the planner into reading every open invitation
         # (thousands, in a cascade) through their indexes for each probe.
-        inv = t.invitations.c
         counts = sa.case(
             (inv.status == InvitationStatus.SENT.value, sa.true()),
             else_=inv.session_id == query.session_id,
         )
-        invited = sa.exists().where(
-            inv.registration_id == p.registration_id, counts, self._invites(p.id)
-        )
-        passed_over = sa.or_(p.status != PersonStatus.ELIGIBLE.value, invited)
-        held = (
+        rid = u.registration_id.collate("default") if self._postgres else u.registration_id
+        offered = (
             sa.select(sa.literal(1))
-            .select_from(t.candidate_unit_members.join(t.persons, p.id == members.person_id))
-            .where(members.unit_key == u.unit_key, passed_over)
+            .where(inv.registration_id == rid, counts, self._invites(u.first_person_id))
             .offset(0)
         )
         # ``registration_id`` sorts bytewise ("C"); compared in the default collation,
-        # the join can probe the primary key of ``registrations``.
-        rid = u.registration_id.collate("default") if self._postgres else u.registration_id
+        # the joins can probe the primary key of ``registrations`` and the index of
+        # ``invitations``.
         stmt = (
             sa.select(*ranked.c)
             .join_from(ranked, t.registrations, t.registrations.c.id == rid)
-            .where(~sa.exists(held))
+            .where(~sa.exists(offered))
             .order_by(*(u[c.name] for c in _RANK_ORDER))
             .limit(limit)
         )
@@ -653,39 +647,81 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
         return [mappers.candidate_from(row) for row in await self._rows(stmt)]
 
     async def invite_units(self, units: Sequence[Candidate], now: dt.datetime) -> list[Candidate]:
-        """Three statements for all units, whatever their number.
+        """Three statements for all units, whatever their number; no read of its own.
 
-        - Which units are still stored with every person ``eligible`` and coded: a
-          fresh look after ``candidates`` locked the registrations (a change
-          committed just before the lock is seen here).
-        - Their persons become ``invited``; the unit rows stay, held by the open
-          invitation (``Registration.units_and_holds``).
-        - Their registrations' statuses are derived again (``_refresh``).
+        - The units still stored and not held are flagged ``held`` (``RETURNING``
+          tells which): a fresh look after ``candidates`` locked the registrations,
+          so a change committed just before the lock is seen here.
+        - Their persons still ``eligible`` and coded become ``invited`` (``RETURNING``
+          again). A unit with a person who is not is passed over, and what the two
+          statements did for it is undone (rare: a change between the read and the
+          lock).
+        - Their registrations become ``invited``: ``derive_status`` for a registration
+          not withdrawn with a person invited (withdrawn ones keep no units). The
+          contract tests hold this to the domain.
         """
         by_key = {mappers.unit_key(u.person_ids): u for u in units}
         if not by_key:
             return []
-        m, p = t.candidate_unit_members.c, t.persons.c
-        ready = sa.and_(p.status == PersonStatus.ELIGIBLE.value, p.vaccination_code.is_not(None))
-        waiting = set(
+        cu, p, r = t.candidate_units.c, t.persons.c, t.registrations.c
+        flagged = set(
             (
                 await self._conn.execute(
-                    sa.select(m.unit_key)
-                    .join_from(t.candidate_unit_members, t.persons, p.id == m.person_id)
-                    .where(self._among(m.unit_key, list(by_key)))
-                    .group_by(m.unit_key)
-                    .having(sa.func.min(sa.case((ready, 1), else_=0)) == 1)
+                    sa.update(t.candidate_units)
+                    .where(self._among(cu.unit_key, list(by_key)), cu.held.is_(False))
+                    .values(held=True)
+                    .returning(cu.unit_key)
                 )
             ).scalars()
         )
-        invited = [u for key, u in by_key.items() if key in waiting]
+        if not flagged:
+            return []
+        marked = set(
+            (
+                await self._conn.execute(
+                    sa.update(t.persons)
+                    .where(
+                        self._among(p.id, [pid for k in flagged for pid in by_key[k].person_ids]),
+                        p.status == PersonStatus.ELIGIBLE.value,
+                        p.vaccination_code.is_not(None),
+                    )
+                    .values(status=PersonStatus.INVITED.value)
+                    .returning(p.id)
+                )
+            ).scalars()
+        )
+        invited = [
+            u
+            for key, u in by_key.items()
+            if key in flagged and all(pid in marked for pid in u.person_ids)
+        ]
+        passed = [by_key[key] for key in flagged if by_key[key] not in invited]
+        if passed:
+            undo = [pid for u in passed for pid in u.person_ids if pid in marked]
+            if undo:
+                await self._conn.execute(
+                    sa.update(t.persons)
+                    .where(self._among(p.id, undo))
+                    .values(status=PersonStatus.ELIGIBLE.value)
+                )
+            await self._conn.execute(
+                sa.update(t.candidate_units)
+                .where(self._among(cu.unit_key, [mappers.unit_key(u.person_ids) for u in passed]))
+                .values(held=False)
+            )
         if invited:
             await self._conn.execute(
-                sa.update(t.persons)
-                .where(self._among(p.id, [pid for u in invited for pid in u.person_ids]))
-                .values(status=PersonStatus.INVITED.value)
+                sa.update(t.registrations)
+                .where(
+                    self._among(r.id, sorted({u.registration_id for u in invited})),
+                    r.withdrawn_at.is_(None),
+                )
+                .values(
+                    status=Status.INVITED.value,
+                    changed_at=now,
+                    retained_since=mappers.retained_since(Status.INVITED, now),
+                )
             )
-            await self._refresh({u.registration_id for u in invited}, now)
         return invited
 
     async def release_expired(self, invitations: Sequence[Invitation], now: dt.datetime) -> None:
@@ -717,6 +753,7 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
         if not released:
             return
         await self._refresh({rid for _, rid in released}, now)
+        await self._sync_held([pid for pid, _ in released])
         unitless = set(
             (
                 await self._conn.execute(
@@ -731,6 +768,24 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
         )
         if unitless:
             await self._sync_children(await self.get_many(sorted(unitless)))
+
+    async def _sync_held(self, person_ids: Sequence[str]) -> None:
+        """``held`` of the stored units of these persons, by the domain's rule: a unit
+        is held while one of its persons is invited (``units_and_holds``)."""
+        cu, m = t.candidate_units.c, t.candidate_unit_members.c
+        holder, p = t.candidate_unit_members.alias("holder"), t.persons.c
+        invited = sa.exists().where(
+            holder.c.unit_key == cu.unit_key,
+            p.id == holder.c.person_id,
+            p.status == PersonStatus.INVITED.value,
+        )
+        await self._conn.execute(
+            sa.update(t.candidate_units)
+            .where(
+                cu.unit_key.in_(sa.select(m.unit_key).where(self._among(m.person_id, person_ids)))
+            )
+            .values(held=invited)
+        )
 
     async def _refresh(self, registration_ids: Iterable[str], now: dt.datetime) -> None:
         """``Registration.refresh`` for each, from the stored states (no personal data):

@@ -206,6 +206,10 @@ persons = sa.Table(
     postgresql_with={"fillfactor": FILLFACTOR},
 )
 
+#: Per cent of each ``candidate_units`` page filled on insert (PostgreSQL): a row is
+#: wide (its slot keys), and the room left takes the new version when ``held`` flips.
+UNITS_FILLFACTOR = 75
+
 #: Derived from ``Registration.units_and_holds()`` on every add/save: the units waiting
 #: for an invitation, and those held by an open one (whose persons the session query
 #: passes over by their invitation), with their ranking keys, so that candidate
@@ -231,6 +235,10 @@ candidate_units = sa.Table(
     #: the registration's ``lapses_at``: a session filters on it without reading
     #: ``registrations`` (which it joins only to lock the rows it invites)
     sa.Column("lapses_at", UtcDateTime(), nullable=True),
+    #: held by an open invitation (``units_and_holds``): passed over by the session
+    #: query, given back by an expiry. Not indexed, so that flipping it is a HOT
+    #: update (the GIN index of ``slot_keys`` is not touched)
+    sa.Column("held", sa.Boolean(), nullable=False, server_default=sa.false()),
     sa.Index("ix_candidate_units_registration_id", "registration_id"),
     sa.Index("ix_candidate_units_slot_keys", "slot_keys", postgresql_using="gin"),
     sa.Index(
@@ -242,6 +250,7 @@ candidate_units = sa.Table(
         "registration_id",
         "first_person_id",
     ),
+    postgresql_with={"fillfactor": UNITS_FILLFACTOR},
 )
 
 candidate_unit_members = sa.Table(
