@@ -67,8 +67,10 @@ class _Repository:
         self._cipher = cipher
         self._postgres = conn.dialect.name == "postgresql"
 
-    async def _rows(self, stmt: sa.Executable) -> Sequence[RowMapping]:
-        return (await self._conn.execute(stmt)).mappings().all()
+    async def _rows(
+        self, stmt: sa.Executable, params: dict[str, Any] | None = None
+    ) -> Sequence[RowMapping]:
+        return (await self._conn.execute(stmt, params)).mappings().all()
 
     async def _row(self, stmt: sa.Executable) -> RowMapping | None:
         return (await self._conn.execute(stmt)).mappings().first()
@@ -116,16 +118,6 @@ class _Repository:
         if self._postgres:
             return column == sa.any_(sa.bindparam(None, list(values), type_=_TEXT_ARRAY))
         return column.in_(list(values))
-
-    def _invites(self, person_id: sa.ColumnElement[str]) -> sa.ColumnElement[bool]:
-        """Whether ``invitations.person_ids`` holds ``person_id``, in SQL."""
-        person_ids = t.invitations.c.person_ids
-        if self._postgres:
-            return person_id == sa.any_(person_ids)
-        item = sa.func.json_each(person_ids).table_valued("value")
-        return sa.exists(
-            sa.select(1).select_from(item).where(item.c.value == person_id).correlate_except(item)
-        )
 
     def _seats(self) -> sa.ColumnElement[int]:
         """The number of persons an invitation invites, in SQL."""
@@ -542,109 +534,55 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
         return await self._load(stmt)
 
     async def candidates(self, query: CandidateQuery) -> list[Candidate]:
-        """A statement per unit size and tier window, each shaped so that PostgreSQL
-        stops early.
+        """A statement per unit size and tier window (``statements.best_units``, built
+        once), each shaped so that PostgreSQL stops early.
 
         - ``ranked``: the units of this size with a key for the centre on one of the
           session's half-days in the window's tiers (one GIN probe; at a busy centre
           the first window, companions and the oldest, holds a few hundred of 1.15 M),
-          not lapsed, sorted by the policy. ``OFFSET 0`` keeps it a separate step, so
-          the checks below are not pushed into it and run on the best rows first.
-          The next window is read only when this one did not give enough
+          not lapsed, not held, sorted by the policy. ``OFFSET 0`` keeps it a separate
+          step, so the checks below are not pushed into it and run on the best rows
+          first. The next window is read only when this one did not give enough
           (``mappers.tier_windows``); windows follow the ranking, so the units come
           out in the policy's order. Groups are few: their sizes read every tier at once.
-        - The sorted rows are then read one by one: each is checked against earlier
-          offers and against its persons' states (a held unit, ``units_and_holds``)
-          with per-row probes (``OFFSET 0`` keeps them sub-plans rather than hash
-          joins over every member) and its registration row is joined by
-          primary key and locked (``FOR UPDATE OF registrations SKIP LOCKED``: a
-          registration a parallel session holds is passed over, not waited for),
-          until ``limit`` rows are found: a few hundred probes, not one per candidate.
+        - The sorted rows are then read one by one: each is checked against the
+          invitations of its registration (one index probe; ``OFFSET 0`` keeps it a
+          sub-plan) and its registration row is joined by primary key and locked
+          (``FOR UPDATE OF registrations SKIP LOCKED``: a registration a parallel
+          session holds is passed over, not waited for), until ``limit`` rows are
+          found: a few hundred probes, not one per candidate.
         """
-        cu = t.candidate_units.c
-        rc, av = t.registration_centres.c, t.availability.c
         half_days = sorted(query.half_days, key=lambda h: h.value)
+        stmt = statements.best_units(self._postgres)
+        params: dict[str, Any] = {"now": query.now, "session_id": query.session_id}
         result: list[Candidate] = []
         for size, limit in _limits(query):
             if not self._postgres:
-                where = sa.and_(
-                    sa.exists().where(
-                        rc.registration_id == cu.registration_id, rc.centre_id == query.centre_id
-                    ),
-                    sa.exists().where(
-                        av.registration_id == cu.registration_id,
-                        av.date == query.date,
-                        av.half_day.in_([h.value for h in half_days]),
-                    ),
-                    cu.seats == size,
+                params.update(
+                    centre_id=query.centre_id,
+                    date=query.date,
+                    half_days=[h.value for h in half_days],
+                    seats=size,
+                    limit=limit,
                 )
-                result.extend(await self._best(where, limit, query))
+                result.extend(map(mappers.candidate_from, await self._rows(stmt, params)))
                 continue
             windows = mappers.tier_windows(query.date)
             if size > 1:  # groups are few at any centre: one read of every tier
                 windows = [[tier for window in windows for tier in window]]
             found: list[Candidate] = []
             for window in windows:
-                keys = [
+                params["keys"] = [
                     mappers.slot_key(query.centre_id, query.date, h, size, tier)
                     for h in half_days
                     for tier in window
                 ]
-                # The keys name the size: no filter on ``seats``, which would only
-                # tempt the planner into also reading the rank index for it.
-                where = cu.slot_keys.bool_op("&&")(sa.cast(keys, postgresql.ARRAY(sa.Text())))
-                found.extend(await self._best(where, limit - len(found), query))
+                params["limit"] = limit - len(found)
+                found.extend(map(mappers.candidate_from, await self._rows(stmt, params)))
                 if len(found) >= limit:
                     break
             result.extend(found)
         return sorted(result, key=DEFAULT_POLICY.key)
-
-    async def _best(
-        self,
-        where: sa.ColumnElement[bool],
-        limit: int,
-        query: CandidateQuery,
-    ) -> list[Candidate]:
-        """The best ``limit`` units that ``where`` finds, locked (see ``candidates``)."""
-        cu, inv = t.candidate_units.c, t.invitations.c
-        ranked = (
-            sa.select(*(c for c in t.candidate_units.c if c.name not in ("slot_keys", "held")))
-            .where(where, cu.lapses_at > query.now, cu.held.is_(False))
-            .order_by(*_RANK_ORDER)
-            .offset(0)
-            .subquery("ranked")
-        )
-        u = ranked.c
-        # A unit held by an open invitation is flagged ``held`` and left out above.
-        # The invitations of the unit's registration (an index probe; most have
-        # none) are checked too: a unit invited by this session before is not offered
-        # the same seats again, and an open invitation counts even if the store has
-        # not recorded it. A unit is invited whole, so its first person stands for it.
-        # The status and session are tested in a CASE, which no index can serve: an
-        # OR of the two would tempt the planner into reading every open invitation
-        # (thousands, in a cascade) through their indexes for each probe.
-        counts = sa.case(
-            (inv.status == InvitationStatus.SENT.value, sa.true()),
-            else_=inv.session_id == query.session_id,
-        )
-        rid = u.registration_id.collate("default") if self._postgres else u.registration_id
-        offered = (
-            sa.select(sa.literal(1))
-            .where(inv.registration_id == rid, counts, self._invites(u.first_person_id))
-            .offset(0)
-        )
-        # ``registration_id`` sorts bytewise ("C"); compared in the default collation,
-        # the joins can probe the primary key of ``registrations`` and the index of
-        # ``invitations``.
-        stmt = (
-            sa.select(*ranked.c)
-            .join_from(ranked, t.registrations, t.registrations.c.id == rid)
-            .where(~sa.exists(offered))
-            .order_by(*(u[c.name] for c in _RANK_ORDER))
-            .limit(limit)
-        )
-        stmt = self._locked(stmt, of=t.registrations, skip_locked=True)
-        return [mappers.candidate_from(row) for row in await self._rows(stmt)]
 
     async def invite_units(self, units: Sequence[Candidate], now: dt.datetime) -> list[Candidate]:
         """Three statements for all units, whatever their number; no read of its own.
@@ -690,12 +628,13 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
                 )
             ).scalars()
         )
-        invited = [
-            u
+        chosen = [
+            key
             for key, u in by_key.items()
             if key in flagged and all(pid in marked for pid in u.person_ids)
         ]
-        passed = [by_key[key] for key in flagged if by_key[key] not in invited]
+        invited = [by_key[key] for key in chosen]
+        passed = [by_key[key] for key in flagged.difference(chosen)]
         if passed:
             undo = [pid for u in passed for pid in u.person_ids if pid in marked]
             if undo:
@@ -728,14 +667,17 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
         """Persons back to ``eligible`` and statuses derived: their units, held until
         now, are offered again as they are.
 
-        A released person whose unit is not stored (invited before units were held,
-        or booked meanwhile) has its registration rebuilt through the domain, as
+        A unit is invited whole, so an invitation's persons are its unit's key: the
+        units are found by key, with no look-up per person, and their ``held`` flag
+        cleared (no member is invited any more). A released person whose unit is not
+        stored under that key (invited before units were held, booked meanwhile, or
+        a group that changed) has its registration rebuilt through the domain, as
         ``save`` would: the set-based path never guesses a unit.
         """
         person_ids = sorted({pid for i in invitations for pid in i.person_ids})
         if not person_ids:
             return
-        m, p, r = t.candidate_unit_members.c, t.persons.c, t.registrations.c
+        p, r, cu = t.persons.c, t.registrations.c, t.candidate_units.c
         released = list(
             (
                 await self._conn.execute(
@@ -753,39 +695,20 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
         if not released:
             return
         await self._refresh({rid for _, rid in released}, now)
-        await self._sync_held([pid for pid, _ in released])
-        unitless = set(
+        key_of = {pid: mappers.unit_key(i.person_ids) for i in invitations for pid in i.person_ids}
+        stored = set(
             (
                 await self._conn.execute(
-                    sa.select(p.registration_id)
-                    .where(
-                        self._among(p.id, [pid for pid, _ in released]),
-                        ~sa.exists().where(m.person_id == p.id),
-                    )
-                    .distinct()
+                    sa.update(t.candidate_units)
+                    .where(self._among(cu.unit_key, sorted({key_of[pid] for pid, _ in released})))
+                    .values(held=False)
+                    .returning(cu.unit_key)
                 )
             ).scalars()
         )
+        unitless = {rid for pid, rid in released if key_of[pid] not in stored}
         if unitless:
             await self._sync_children(await self.get_many(sorted(unitless)))
-
-    async def _sync_held(self, person_ids: Sequence[str]) -> None:
-        """``held`` of the stored units of these persons, by the domain's rule: a unit
-        is held while one of its persons is invited (``units_and_holds``)."""
-        cu, m = t.candidate_units.c, t.candidate_unit_members.c
-        holder, p = t.candidate_unit_members.alias("holder"), t.persons.c
-        invited = sa.exists().where(
-            holder.c.unit_key == cu.unit_key,
-            p.id == holder.c.person_id,
-            p.status == PersonStatus.INVITED.value,
-        )
-        await self._conn.execute(
-            sa.update(t.candidate_units)
-            .where(
-                cu.unit_key.in_(sa.select(m.unit_key).where(self._among(m.person_id, person_ids)))
-            )
-            .values(held=invited)
-        )
 
     async def _refresh(self, registration_ids: Iterable[str], now: dt.datetime) -> None:
         """``Registration.refresh`` for each, from the stored states (no personal data):
@@ -940,16 +863,6 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
             )
         )
 
-
-#: DEFAULT_POLICY's order over ``candidate_units`` (CompanionsFirst, OldestFirst,
-#: FirstListed, then the registration and its first person for a total order)
-_RANK_ORDER = (
-    t.candidate_units.c.rank_class,
-    t.candidate_units.c.birth_key,
-    t.candidate_units.c.listed_at,
-    t.candidate_units.c.registration_id,
-    t.candidate_units.c.first_person_id,
-)
 
 _NEVER_LAPSE = [Status.INVITED.value, Status.BOOKED.value, Status.INELIGIBLE.value]
 

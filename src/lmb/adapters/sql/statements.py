@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from lmb.adapters.sql import tables as t
+from lmb.domain.invitation import InvitationStatus
 
 PERSON_COLUMNS = tuple(c.name for c in t.persons.c)
 
@@ -117,3 +118,99 @@ def join_items(items: Sequence[str]) -> str:
     if any(ITEM_SEPARATOR in item for item in items):
         raise ValueError("an array item holds the separator")
     return ITEM_SEPARATOR.join(items)
+
+
+def invites(person_id: sa.ColumnElement[str], *, postgres: bool) -> sa.ColumnElement[bool]:
+    """Whether ``invitations.person_ids`` holds ``person_id``."""
+    person_ids = t.invitations.c.person_ids
+    if postgres:
+        return person_id == sa.any_(person_ids)
+    item = sa.func.json_each(person_ids).table_valued("value")
+    return sa.exists(
+        sa.select(1).select_from(item).where(item.c.value == person_id).correlate_except(item)
+    )
+
+
+#: DEFAULT_POLICY's order over ``candidate_units`` (CompanionsFirst, OldestFirst,
+#: FirstListed, then the registration and its first person for a total order)
+RANK_ORDER = (
+    t.candidate_units.c.rank_class,
+    t.candidate_units.c.birth_key,
+    t.candidate_units.c.listed_at,
+    t.candidate_units.c.registration_id,
+    t.candidate_units.c.first_person_id,
+)
+
+
+@functools.cache
+def best_units(postgres: bool) -> sa.Select[Any]:
+    """The best ``:limit`` units of one size a session may invite, locked (the shape
+    and its reasons: ``SqlRegistrationRepository.candidates``).
+
+    Parameters: ``now``, ``session_id``, ``limit``, and on PostgreSQL ``keys`` (the
+    slot keys of one tier window), on SQLite ``centre_id``, ``date``, ``half_days``
+    and ``seats``.
+    """
+    cu, inv = t.candidate_units.c, t.invitations.c
+    rc, av = t.registration_centres.c, t.availability.c
+    where: sa.ColumnElement[bool]
+    if postgres:
+        # The keys name the size: no filter on ``seats``, which would only tempt the
+        # planner into also reading the rank index for it.
+        where = cu.slot_keys.bool_op("&&")(sa.bindparam("keys", type_=postgresql.ARRAY(sa.Text())))
+    else:
+        where = sa.and_(
+            sa.exists().where(
+                rc.registration_id == cu.registration_id,
+                rc.centre_id == sa.bindparam("centre_id", type_=rc.centre_id.type),
+            ),
+            sa.exists().where(
+                av.registration_id == cu.registration_id,
+                av.date == sa.bindparam("date", type_=av.date.type),
+                av.half_day.in_(sa.bindparam("half_days", expanding=True)),
+            ),
+            cu.seats == sa.bindparam("seats", type_=cu.seats.type),
+        )
+    ranked = (
+        sa.select(*(c for c in t.candidate_units.c if c.name not in ("slot_keys", "held")))
+        .where(
+            where,
+            cu.lapses_at > sa.bindparam("now", type_=cu.lapses_at.type),
+            cu.held.is_(False),
+        )
+        .order_by(*RANK_ORDER)
+        .offset(0)
+        .subquery("ranked")
+    )
+    u = ranked.c
+    # A unit held by an open invitation is flagged ``held`` and left out above. The
+    # invitations of the unit's registration (an index probe; most have none) are
+    # checked too: a unit invited by this session before is not offered the same
+    # seats again, and an open invitation counts even if the store has not recorded
+    # it. A unit is invited whole, so its first person stands for it. The status and
+    # session are tested in a CASE, which no index can serve: an OR of the two would
+    # tempt the planner into reading every open invitation (thousands, in a cascade)
+    # through their indexes for each probe.
+    counts = sa.case(
+        (inv.status == InvitationStatus.SENT.value, sa.true()),
+        else_=inv.session_id == sa.bindparam("session_id", type_=inv.session_id.type),
+    )
+    # ``registration_id`` sorts bytewise ("C"); compared in the default collation, the
+    # joins can probe the primary key of ``registrations`` and the index of
+    # ``invitations``.
+    rid = u.registration_id.collate("default") if postgres else u.registration_id
+    offered = (
+        sa.select(sa.literal(1))
+        .where(inv.registration_id == rid, counts, invites(u.first_person_id, postgres=postgres))
+        .offset(0)
+    )
+    stmt = (
+        sa.select(*ranked.c)
+        .join_from(ranked, t.registrations, t.registrations.c.id == rid)
+        .where(~sa.exists(offered))
+        .order_by(*(u[c.name] for c in RANK_ORDER))
+        .limit(sa.bindparam("limit", type_=sa.Integer()))
+    )
+    if postgres:
+        stmt = stmt.with_for_update(of=t.registrations, skip_locked=True)
+    return stmt
