@@ -81,9 +81,46 @@ class _Repository:
         if result.rowcount != 1:
             raise LookupError(f"no {what} to save")
 
+    async def _save_rows(self, table: sa.Table, rows: list[dict[str, Any]], what: str) -> None:
+        """Rows by ``id``, each of which must be stored (saving what was never added is
+        a bug, and saves none): one UPDATE for one row; else on PostgreSQL one
+        statement that updates all or none (its count tells), on SQLite a look-up and
+        then ``_update_many``."""
+        if len(rows) == 1:
+            await self._update_one(
+                sa.update(table).where(table.c.id == rows[0]["id"]).values(rows[0]), what
+            )
+            return
+        ids = [row["id"] for row in rows]
+        if self._postgres:
+            names = tuple(rows[0])
+            result = await self._conn.execute(
+                statements.update_unnested(table, "id", names, all_or_none=True),
+                self._arrays(table, names, rows),
+            )
+            if result.rowcount == len(rows):
+                return
+        found = set(
+            (
+                await self._conn.execute(sa.select(table.c.id).where(self._among(table.c.id, ids)))
+            ).scalars()
+        )
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise LookupError(f"no {what} {missing[0]!r} to save")
+        await self._update_many(table, "id", rows)
+
     async def _update_many(self, table: sa.Table, key: str, rows: list[dict[str, Any]]) -> None:
-        """One UPDATE per row by ``key``, sent as one batch (executemany)."""
+        """Rows by ``key``: one statement of arrays on PostgreSQL
+        (``statements.update_unnested``; an expiry pass saves thousands at once), one
+        UPDATE per row sent as one batch (executemany) on SQLite."""
         if not rows:
+            return
+        if self._postgres:
+            names = tuple(rows[0])
+            await self._conn.execute(
+                statements.update_unnested(table, key, names), self._arrays(table, names, rows)
+            )
             return
         columns = [name for name in rows[0] if name != key]
         stmt = (
@@ -102,13 +139,22 @@ class _Repository:
             await self._conn.execute(sa.insert(table), list(rows))
             return
         columns = tuple(rows[0])
+        await self._conn.execute(
+            statements.insert_unnested(table, columns), self._arrays(table, columns, rows)
+        )
+
+    @staticmethod
+    def _arrays(
+        table: sa.Table, columns: Sequence[str], rows: Sequence[dict[str, Any]]
+    ) -> dict[str, list[Any]]:
+        """The ``a_<column>`` parameters of ``statements.unnested``: a column's values."""
         params: dict[str, list[Any]] = {}
         for name in columns:
             values = [row[name] for row in rows]
             if statements.is_array(table.c[name]):
                 values = [statements.join_items(v) for v in values]
             params[f"a_{name}"] = values
-        await self._conn.execute(statements.insert_unnested(table, columns), params)
+        return params
 
     def _among(
         self, column: sa.ColumnElement[Any], values: Sequence[Any]
@@ -294,20 +340,8 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
         regs = list({r.id: r for r in registrations}.values())
         if not regs:
             return
-        ids = [r.id for r in regs]
         rows = [mappers.registration_row(r, self._cipher) for r in regs]
-        if len(rows) == 1:
-            await self._update_one(
-                sa.update(t.registrations).where(t.registrations.c.id == ids[0]).values(rows[0]),
-                "registration",
-            )
-        else:
-            r = t.registrations.c
-            found = set((await self._conn.execute(sa.select(r.id).where(r.id.in_(ids)))).scalars())
-            missing = [rid for rid in ids if rid not in found]
-            if missing:
-                raise LookupError(f"no registration {missing[0]!r} to save")
-            await self._update_many(t.registrations, "id", rows)
+        await self._save_rows(t.registrations, rows, "registration")
         await self._sync_persons(regs)
         await self._sync_children(regs)
 
@@ -926,22 +960,9 @@ class SqlInvitationRepository(_Repository, InvitationRepository):
         found = list({i.id: i for i in invitations}.values())
         if not found:
             return
-        rows = [mappers.invitation_row(i) for i in found]
-        if len(rows) == 1:
-            await self._update_one(
-                sa.update(t.invitations).where(t.invitations.c.id == found[0].id).values(rows[0]),
-                "invitation",
-            )
-        else:
-            i = t.invitations.c
-            ids = [inv.id for inv in found]
-            stored_ids = set(
-                (await self._conn.execute(sa.select(i.id).where(i.id.in_(ids)))).scalars()
-            )
-            missing = [iid for iid in ids if iid not in stored_ids]
-            if missing:
-                raise LookupError(f"no invitation {missing[0]!r} to save")
-            await self._update_many(t.invitations, "id", rows)
+        await self._save_rows(
+            t.invitations, [mappers.invitation_row(i) for i in found], "invitation"
+        )
 
     async def _load(self, stmt: sa.Select[Any]) -> list[Invitation]:
         return [mappers.invitation_from(r) for r in await self._rows(stmt)]

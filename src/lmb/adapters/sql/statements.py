@@ -89,12 +89,8 @@ def is_array(column: sa.Column[Any]) -> bool:
 ITEM_SEPARATOR = "\x1f"
 
 
-@functools.cache
-def insert_unnested(table: sa.Table, columns: tuple[str, ...]) -> sa.Insert:
-    """``INSERT INTO table (columns) SELECT unnest(:a_<column>), …``: many rows in one
-    statement of fixed text, one array parameter per column, so that PostgreSQL
-    prepares it once, whatever the number of rows (a multi-row ``VALUES`` is new text,
-    compiled and prepared anew, for every row count).
+def unnested(table: sa.Table, columns: Sequence[str]) -> list[Any]:
+    """``unnest(:a_<column>)`` for each column: the rows of one array per column.
 
     A text-array column's values come joined by ``ITEM_SEPARATOR`` (``join_items``)
     and are split again by ``string_to_array``."""
@@ -103,14 +99,45 @@ def insert_unnested(table: sa.Table, columns: tuple[str, ...]) -> sa.Insert:
         column = table.c[name]
         if is_array(column):
             joined = sa.func.unnest(sa.bindparam(f"a_{name}", type_=postgresql.ARRAY(sa.Text())))
-            arrays.append(
-                sa.func.string_to_array(joined, sa.literal(ITEM_SEPARATOR), type_=column.type)
-            )
+            value = sa.func.string_to_array(joined, sa.literal(ITEM_SEPARATOR), type_=column.type)
         else:
-            arrays.append(
-                sa.func.unnest(sa.bindparam(f"a_{name}", type_=postgresql.ARRAY(column.type)))
+            value = sa.func.unnest(
+                sa.bindparam(f"a_{name}", type_=postgresql.ARRAY(column.type)), type_=column.type
             )
-    return sa.insert(table).from_select(list(columns), sa.select(*arrays))
+        arrays.append(value.label(name))
+    return arrays
+
+
+@functools.cache
+def insert_unnested(table: sa.Table, columns: tuple[str, ...]) -> sa.Insert:
+    """``INSERT INTO table (columns) SELECT unnest(:a_<column>), …``: many rows in one
+    statement of fixed text, one array parameter per column, so that PostgreSQL
+    prepares it once, whatever the number of rows (a multi-row ``VALUES`` is new text,
+    compiled and prepared anew, for every row count)."""
+    return sa.insert(table).from_select(list(columns), sa.select(*unnested(table, columns)))
+
+
+@functools.cache
+def update_unnested(
+    table: sa.Table, key: str, columns: tuple[str, ...], *, all_or_none: bool = False
+) -> sa.Update:
+    """``UPDATE table SET column = u.column, … FROM (SELECT unnest(:a_<column>), …) AS u
+    WHERE table.key = u.key``: many rows by key in one statement (as ``insert_unnested``).
+
+    ``all_or_none``: nothing is updated unless every key is stored (the keys must be
+    distinct); the count of updated rows tells which happened."""
+    u = sa.select(*unnested(table, columns)).subquery("u")
+    stmt = (
+        sa.update(table)
+        .where(table.c[key] == u.c[key])
+        .values({name: u.c[name] for name in columns if name != key})
+    )
+    if all_or_none:
+        keys = sa.bindparam(f"a_{key}", type_=postgresql.ARRAY(table.c[key].type))
+        stored = table.alias("stored")
+        count = sa.select(sa.func.count()).where(stored.c[key] == sa.any_(keys)).scalar_subquery()
+        stmt = stmt.where(count == sa.func.cardinality(keys))
+    return stmt
 
 
 def join_items(items: Sequence[str]) -> str:
