@@ -515,6 +515,12 @@ class InMemoryInvitationRepository(_Repository, InvitationRepository):
         stored: _StoredInvitation | None = self._txn.get("invitations", invitation_id)
         return copy.deepcopy(stored.invitation) if stored else None
 
+    async def get_many(
+        self, invitation_ids: Sequence[str], *, for_update: bool = False
+    ) -> list[Invitation]:
+        wanted = set(invitation_ids)
+        return self._select(lambda i: i.id in wanted)
+
     async def for_session(self, session_id: str) -> list[Invitation]:
         return self._select(lambda i: i.session_id == session_id)
 

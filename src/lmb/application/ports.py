@@ -296,6 +296,12 @@ class InvitationRepository(Protocol):
 
     async def get(self, invitation_id: str, *, for_update: bool = False) -> Invitation | None: ...
 
+    async def get_many(
+        self, invitation_ids: Sequence[str], *, for_update: bool = False
+    ) -> list[Invitation]:
+        """Those of ``invitation_ids`` that are stored, in the order of ``due``."""
+        ...
+
     async def for_session(self, session_id: str) -> list[Invitation]: ...
 
     async def seats_for_session(self, session_id: str) -> dict[InvitationStatus, int]:

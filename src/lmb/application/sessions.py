@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import zlib
 from collections.abc import Sequence
 
 from attrs import frozen
@@ -356,11 +357,16 @@ async def _stats(uow: UnitOfWork, session: Session) -> SessionStats:
 class ExpireInvitations:
     """R-NOTIFY: an invitation not booked in time lapses and its seats go to the next.
 
-    One pass expires up to ``limit`` invitations and releases their persons with a few
-    set-based statements, queues a message for those whose invitation had reached
-    them, and commits; then each session concerned is refilled in a unit of work of
-    its own, ``REFILLS_AT_ONCE`` at a time, so that the sessions' queries run side by
-    side on the database (a cascade of 10,000 expiries refills ~150 sessions).
+    One pass reads up to ``limit`` due invitations and deals them by registration over
+    ``EXPIRY_PARTS`` units of work that run side by side: each locks its invitations,
+    expires those still due, releases their persons with a few set-based statements,
+    queues a message for those whose invitation had reached them, and commits. No two
+    parts touch the same registration, so they never wait for each other. Then each
+    session concerned is refilled in a unit of work of its own, ``REFILLS_AT_ONCE`` at
+    a time (a cascade of 10,000 expiries refills ~150 sessions).
+
+    A part that fails leaves its invitations due for the next pass; the others still
+    commit and their sessions are refilled, and the first error is raised at the end.
     """
 
     def __init__(self, ctx: Context) -> None:
@@ -370,9 +376,32 @@ class ExpireInvitations:
         ctx = self._ctx
         now = ctx.clock.now()
         async with ctx.uow() as uow:
+            # read only: the locks ``due`` takes end with this unit of work
             due = await uow.invitations.due(now, ctx.settings.delivery_grace, limit)
+        if not due:
+            return 0
+        parts: list[list[str]] = [[] for _ in range(EXPIRY_PARTS)]
+        for invitation in due:
+            parts[_part(invitation.registration_id)].append(invitation.id)
+        results = await asyncio.gather(
+            *(self._expire(ids, now) for ids in parts if ids), return_exceptions=True
+        )
+        expired = [i for r in results if not isinstance(r, BaseException) for i in r]
+        errors = [r for r in results if isinstance(r, BaseException)]
+        await refill(ctx, sorted({i.session_id for i in expired if i.session_id}), now)
+        if errors:
+            log.error("%d of %d expiry parts failed", len(errors), len(results))
+            raise errors[0]
+        return len(expired)
+
+    async def _expire(self, invitation_ids: Sequence[str], now: dt.datetime) -> list[Invitation]:
+        """Expire those of ``invitation_ids`` still due, in one unit of work."""
+        ctx = self._ctx
+        async with ctx.uow() as uow:
+            found = await uow.invitations.get_many(invitation_ids, for_update=True)
+            due = [i for i in found if i.is_due(now, ctx.settings.delivery_grace)]
             if not due:
-                return 0
+                return []
             for invitation in due:
                 invitation.expire(now)
             await uow.invitations.save_many(due)
@@ -380,9 +409,16 @@ class ExpireInvitations:
             reached = [i for i in due if i.sent_at is not None and i.session_id is not None]
             await ctx.notify_later(uow, MessageKind.INVITATION_EXPIRED, reached, now=now)
             await uow.commit()
-        await refill(ctx, sorted({i.session_id for i in due if i.session_id}), now)
-        return len(due)
+        return due
 
+
+#: How many units of work an expiry pass deals its invitations over (by registration).
+EXPIRY_PARTS = 4
+
+
+def _part(registration_id: str) -> int:
+    """The expiry part of a registration's invitations (stable across processes)."""
+    return zlib.crc32(registration_id.encode()) % EXPIRY_PARTS
 
 #: How many sessions a cascade refills side by side (each holds one connection).
 REFILLS_AT_ONCE = 4

@@ -291,6 +291,18 @@ class TestSessionsAndInvitations:
             later = await uow.invitations.due(NOW + 50 * MINUTE, DELIVERY_GRACE, 10)
             assert [i.id for i in later] == ["i-expired", "i-undelivered", "i-running"]
 
+    async def test_many_invitations_are_read_at_once_in_order(self, store: Store) -> None:
+        registration = listed(a_self("r1", OLD))
+        late = an_invitation("i-late", registration, now=NOW + HOUR)
+        early = an_invitation("i-early", registration)
+        async with store.uow() as uow:
+            await uow.invitations.add_many([late, early])
+            await uow.commit()
+        async with store.uow() as uow:
+            found = await uow.invitations.get_many(["i-late", "nobody", "i-early"], for_update=True)
+            assert found == [early, late]
+            assert await uow.invitations.get_many([]) == []
+
     async def test_open_and_latest_invitation_of_a_person(self, store: Store) -> None:
         registration = listed(a_self("r1", OLD))
         pid = registration.persons[0].id

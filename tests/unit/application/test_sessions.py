@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import pytest
 
 from lmb.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from lmb.application import sessions as sessions_module
 from lmb.application.errors import Forbidden, InvalidInput, NotFound
 from lmb.application.model import OutboxStatus
 from lmb.application.registrations import Register
 from lmb.application.sessions import ExpireInvitations, OpenSessionCommand
+from lmb.domain.invitation import Invitation
 from lmb.domain.session import Session
 from lmb.testing.builders import an_insz
 from tests.unit.application.support import (
@@ -405,6 +408,26 @@ class BrokenSession(InMemoryStore):
         return uow
 
 
+class BrokenRelease(InMemoryStore):
+    """A store that cannot release the persons of one registration (a database fault)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.broken: str | None = None
+
+    def __call__(self) -> InMemoryUnitOfWork:
+        uow = super().__call__()
+        release = uow.registrations.release_expired
+
+        async def release_expired(invitations: Sequence[Invitation], now: dt.datetime) -> None:
+            if any(i.registration_id == self.broken for i in invitations):
+                raise ConnectionError("the database went away")
+            await release(invitations, now)
+
+        uow.registrations.release_expired = release_expired  # type: ignore[method-assign]
+        return uow
+
+
 class TestCascadeRefills:
     async def test_a_refill_that_fails_holds_up_no_other_session(self) -> None:
         """R-NOTIFY: each session is refilled on its own; one that cannot be is tried
@@ -431,3 +454,34 @@ class TestCascadeRefills:
         # (the first was offered this session already).
         more = await lmb.services.invite_more(first.id, 1, staff)
         assert (more.slots, more.invited, more.open) == (2, 2, 1)
+
+    async def test_an_expiry_part_that_fails_holds_up_no_other(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """R-NOTIFY: an expiry pass deals its invitations over units of work by
+        registration; one that fails leaves its invitations due for the next pass,
+        while the others expire and their sessions are refilled."""
+        store = BrokenRelease()
+        lmb = await build_lmb(store)
+        gent = await lmb.centre("GENT")
+        brugge = await lmb.centre("BRUG", ("9000",))
+        for serial, centre in enumerate([gent, gent, brugge, brugge], 1):
+            await listed(lmb, centre, dt.date(1930 + serial, 1, 1), serial)
+        first = await lmb.services.open_session(session(gent, 1), lmb.admin)
+        second = await lmb.services.open_session(session(brugge, 1), lmb.admin)
+        async with store() as uow:
+            (held,) = await uow.invitations.for_session(first.id)
+        monkeypatch.setattr(
+            sessions_module, "_part", lambda rid: 0 if rid == held.registration_id else 1
+        )
+        lmb.advance(minutes=31)
+        store.broken = held.registration_id
+        with pytest.raises(ConnectionError):
+            await ExpireInvitations(lmb.ctx)()
+        stats = {s.id: await lmb.services.sessions.stats(s.id, lmb.admin) for s in (first, second)}
+        assert (stats[second.id].expired, stats[second.id].open) == (1, 0)  # refilled
+        assert (stats[first.id].expired, stats[first.id].invited) == (0, 1)  # still out
+        store.broken = None
+        assert await ExpireInvitations(lmb.ctx)() == 1
+        stats[first.id] = await lmb.services.sessions.stats(first.id, lmb.admin)
+        assert (stats[first.id].expired, stats[first.id].open) == (1, 0)

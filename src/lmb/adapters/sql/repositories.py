@@ -976,6 +976,15 @@ class SqlInvitationRepository(_Repository, InvitationRepository):
         found = await self._load(self._locked(stmt) if for_update else stmt)
         return found[0] if found else None
 
+    async def get_many(
+        self, invitation_ids: Sequence[str], *, for_update: bool = False
+    ) -> list[Invitation]:
+        ids = sorted(set(invitation_ids))
+        if not ids:
+            return []
+        stmt = self._ordered().where(self._among(t.invitations.c.id, ids))
+        return await self._load(self._locked(stmt) if for_update else stmt)
+
     async def for_session(self, session_id: str) -> list[Invitation]:
         return await self._load(self._ordered().where(t.invitations.c.session_id == session_id))
 
