@@ -237,6 +237,10 @@ async def run(args: argparse.Namespace) -> tuple[list[Row], dict[str, object]]:
     if args.http:
         from bench import intake
 
+        # A fresh copy of the seed: the opening day's intake, not the evening after the
+        # sessions above (whose 60,000 queued e-mails the server's background work
+        # would be sending meanwhile).
+        url = await _clone(args.url, seed_name, prefix)
         rows.extend(await intake.run(url, smoke=args.smoke, say=say))
     details["rows"] = [r.__dict__ for r in rows]
     details["machine"] = machine()

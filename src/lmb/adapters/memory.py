@@ -35,6 +35,7 @@ from lmb.application.ports import (
     CandidateQuery,
     CentreRepository,
     InvitationRepository,
+    NewRegistration,
     OpenSlotRepository,
     OutboxRepository,
     RegistrationRepository,
@@ -255,6 +256,14 @@ class InMemoryRegistrationRepository(_Repository, RegistrationRepository):
             _StoredRegistration(registration, manage_digest, digests),
         )
 
+    async def add_many(self, registrations: Sequence[NewRegistration]) -> None:
+        for new in registrations:
+            await self.add(
+                new.registration,
+                manage_digest=new.manage_digest,
+                insz_digests=new.insz_digests,
+            )
+
     async def save(self, registration: Registration) -> None:
         record = self._record(registration.id)
         if record is None:
@@ -299,6 +308,10 @@ class InMemoryRegistrationRepository(_Repository, RegistrationRepository):
             if r.registration.withdrawn_at is None and insz_digest in r.insz_digests.values()
         )
         return found[0][1] if found else None
+
+    async def listed_with_insz_many(self, insz_digests: Sequence[str]) -> dict[str, str]:
+        found = {d: await self.listed_with_insz(d) for d in set(insz_digests)}
+        return {d: rid for d, rid in found.items() if rid is not None}
 
     async def by_vaccination_code(self, code: VaccinationCode) -> list[Registration]:
         found = [

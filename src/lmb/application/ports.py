@@ -177,6 +177,16 @@ class CandidateQuery:
     limits: tuple[tuple[int, int], ...]
 
 
+@frozen
+class NewRegistration:
+    """A registration to add, with its keyed hashes (``RegistrationRepository.add_many``)."""
+
+    registration: Registration
+    manage_digest: str
+    #: one per person, in order
+    insz_digests: Sequence[str]
+
+
 class RegistrationRepository(Protocol):
     """Registrations with their persons, availability and centres.
 
@@ -186,6 +196,10 @@ class RegistrationRepository(Protocol):
     async def add(
         self, registration: Registration, *, manage_digest: str, insz_digests: Sequence[str]
     ) -> None: ...
+
+    async def add_many(self, registrations: Sequence[NewRegistration]) -> None:
+        """``add`` for each, in as few statements as the store can (the intake's batch)."""
+        ...
 
     async def save(self, registration: Registration) -> None: ...
 
@@ -209,6 +223,11 @@ class RegistrationRepository(Protocol):
 
     async def listed_with_insz(self, insz_digest: str) -> str | None:
         """The id of a registration (not withdrawn) that already lists this INSZ."""
+        ...
+
+    async def listed_with_insz_many(self, insz_digests: Sequence[str]) -> dict[str, str]:
+        """``listed_with_insz`` for each digest, in one look-up: digest to registration
+        id, for the digests listed."""
         ...
 
     async def by_vaccination_code(self, code: VaccinationCode) -> list[Registration]: ...

@@ -15,7 +15,7 @@ from lmb.application.context import Context, Notice
 from lmb.application.errors import InvalidInput, NotFound
 from lmb.application.forms import Collector, parse_date
 from lmb.application.model import Message, MessageKind, OutboxMessage, StaffToken, Topic
-from lmb.application.ports import UnitOfWork
+from lmb.application.ports import NewRegistration, UnitOfWork
 from lmb.domain.availability import Availability, HalfDay, HalfDaySlot
 from lmb.domain.errors import (
     CompanionRulesBroken,
@@ -266,9 +266,16 @@ class RegisterForList:
         refused: dict[str, Exception] = {}
         checks: list[OutboxMessage] = []
         confirmations: list[Notice] = []
+        added: list[NewRegistration] = []
+        duplicates: set[str] = set()  # the registrations a duplicate's owner is told of
         async with ctx.uow() as uow:
             chosen = sorted({c for i in batch for c in i.registration.centre_ids})
             known = await uow.centres.existing(chosen) if chosen else set()
+            # One look-up for the whole batch; a later registration of the batch that
+            # lists the INSZ of an earlier one is told apart as if it came after it.
+            listed = await uow.registrations.listed_with_insz_many(
+                [d for i in batch for d in i.insz_digests]
+            )
             for intake in batch:
                 registration = intake.registration
                 try:
@@ -276,17 +283,14 @@ class RegisterForList:
                 except InvalidInput as exc:
                     refused[registration.id] = exc
                     continue
-                existing = [
-                    await uow.registrations.listed_with_insz(d) for d in intake.insz_digests
-                ]
-                if any(existing):
-                    await self._tell_owners(uow, {e for e in existing if e}, now)
+                existing = {listed[d] for d in intake.insz_digests if d in listed}
+                if existing:
+                    duplicates |= existing
                     continue
-                await uow.registrations.add(
-                    registration,
-                    manage_digest=intake.manage_digest,
-                    insz_digests=intake.insz_digests,
+                added.append(
+                    NewRegistration(registration, intake.manage_digest, intake.insz_digests)
                 )
+                listed.update(dict.fromkeys(intake.insz_digests, registration.id))
                 checks.extend(
                     OutboxMessage.new(
                         id=ctx.secrets.new_id(),
@@ -313,6 +317,9 @@ class RegisterForList:
                             registration_id=registration.id,
                         )
                     )
+            await uow.registrations.add_many(added)
+            if duplicates:
+                await self._tell_owners(uow, duplicates, now)
             if checks:
                 await uow.outbox.add_many(checks)
             if confirmations:

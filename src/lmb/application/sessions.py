@@ -420,6 +420,7 @@ def _part(registration_id: str) -> int:
     """The expiry part of a registration's invitations (stable across processes)."""
     return zlib.crc32(registration_id.encode()) % EXPIRY_PARTS
 
+
 #: How many sessions a cascade refills side by side (each holds one connection).
 REFILLS_AT_ONCE = 4
 

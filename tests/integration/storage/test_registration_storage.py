@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 
 from lmb.application.model import Message, MessageKind, OutboxMessage, Topic
-from lmb.application.ports import CandidateQuery
+from lmb.application.ports import CandidateQuery, NewRegistration
 from lmb.domain.availability import HalfDay
 from lmb.domain.person import VaccinationCode, VcdbStatus
 from lmb.domain.ranking import DEFAULT_POLICY, Candidate, candidates_for
@@ -139,6 +139,59 @@ class TestRoundTrips:
         async with store.uow() as uow:
             loaded = await uow.registrations.get("r1")
         assert loaded == registration
+
+    async def test_many_are_added_at_once_as_one_by_one(self, store: Store) -> None:
+        """N-SCALE: the intake's batch; what comes back is what ``add`` stores."""
+        kinds = [
+            listed(a_self("r-self", YOUNG)),
+            listed(a_group("r-group", [MIDDLE, OLD, YOUNG])),
+            listed(a_companion("r-companion", OLD)),
+            third_parties("r-third", [OLD, YOUNG]),
+        ]
+        async with store.uow() as uow:
+            await uow.registrations.add_many([NewRegistration(r, **digests_of(r)) for r in kinds])
+            await uow.registrations.add_many([])
+            await uow.commit()
+        async with store.uow() as uow:
+            for registration in kinds:
+                assert await uow.registrations.get(registration.id) == registration
+                found = await uow.registrations.by_manage_digest(
+                    digest(f"manage:{registration.id}")
+                )
+                assert found == registration
+            found_units = await uow.registrations.candidates(
+                CandidateQuery(GENT, DAY, frozenset({HalfDay.EVENING}), NOW, "s", ((1, 9), (3, 9)))
+            )
+        assert sorted(c.registration_id for c in found_units) == [
+            "r-companion",
+            "r-group",
+            "r-self",
+        ]
+
+    async def test_a_batch_with_a_digest_missing_adds_none(self, store: Store) -> None:
+        good, bad = a_self("r-good", YOUNG), a_self("r-bad", OLD)
+        async with store.uow() as uow:
+            with pytest.raises(ValueError, match="digest"):
+                await uow.registrations.add_many(
+                    [
+                        NewRegistration(good, **digests_of(good)),
+                        NewRegistration(bad, digest("manage:r-bad"), []),
+                    ]
+                )
+
+    async def test_listed_insz_are_looked_up_at_once(self, store: Store) -> None:
+        older, newer = a_self("r-older", OLD), third_parties("r-newer", [YOUNG, MIDDLE])
+        newer.created_at = older.created_at + HOUR
+        newer.persons[0].person = older.persons[0].person  # the same person, listed twice
+        await given(store, older, newer)
+        gone = a_self("r-gone", MIDDLE, serial=7)
+        gone.withdraw(NOW)
+        await given(store, gone)
+        wanted = [digest(rp.person.insz.digits) for r in (older, newer, gone) for rp in r.persons]
+        async with store.uow() as uow:
+            found = await uow.registrations.listed_with_insz_many([*wanted, "nope"])
+            assert await uow.registrations.listed_with_insz_many([]) == {}
+        assert found == {wanted[0]: "r-older", wanted[2]: "r-newer"}
 
     async def test_unknown_ids_and_digests_find_nothing(self, store: Store) -> None:
         async with store.uow() as uow:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
 
 from lmb.application.errors import InvalidInput, NotFound
+from lmb.application.ports import NewRegistration
 from lmb.application.registrations import ContactInput, Receipt, Register
 from lmb.domain.person import VcdbStatus
-from lmb.domain.registration import Registration
 from lmb.testing.builders import an_insz
 from tests.unit.application.support import TODAY, Lmb, free, person, register_self
 
@@ -270,14 +271,14 @@ class TestRegistrationsArrivingTogether:
         centre = await lmb.centre()
         async with lmb.ctx.uow() as uow:
             repository = type(uow.registrations)
-        add = repository.add
+        add_many = repository.add_many
 
-        async def refuse_one(self: Any, registration: Registration, **kw: Any) -> None:
-            if registration.persons[0].person.last_name == "Kapot":
+        async def refuse_one(self: Any, registrations: Sequence[NewRegistration]) -> None:
+            if any(n.registration.persons[0].person.last_name == "Kapot" for n in registrations):
                 raise RuntimeError("the store refuses this one")
-            await add(self, registration, **kw)
+            await add_many(self, registrations)
 
-        monkeypatch.setattr(repository, "add", refuse_one)
+        monkeypatch.setattr(repository, "add_many", refuse_one)
         first, refused, last = await asyncio.gather(
             lmb.services.register(register_self(person(dt.date(1950, 5, 1), 1), centre)),
             lmb.services.register(

@@ -39,6 +39,7 @@ from lmb.application.ports import (
     CandidateQuery,
     CentreRepository,
     InvitationRepository,
+    NewRegistration,
     OpenSlotRepository,
     OutboxRepository,
     RegistrationRepository,
@@ -328,6 +329,65 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
         await self._conn.execute(statements.add_registration(), params)
         await self._insert_units(list(mappers.candidate_unit_rows(registration).values()))
 
+    async def add_many(self, registrations: Sequence[NewRegistration]) -> None:
+        """On PostgreSQL one statement of arrays per table for all of them (the intake's
+        group commit writes up to 32 at once); elsewhere ``add`` for each."""
+        if len(registrations) <= 1 or not self._postgres:
+            for new in registrations:
+                await self.add(
+                    new.registration,
+                    manage_digest=new.manage_digest,
+                    insz_digests=new.insz_digests,
+                )
+            return
+        rows: dict[sa.Table, list[dict[str, Any]]] = defaultdict(builtins.list)
+        units: list[dict[str, Any]] = []
+        for new in registrations:
+            registration = new.registration
+            if len(new.insz_digests) != len(registration.persons):
+                raise ValueError("give one INSZ digest per person")
+            row = mappers.registration_row(registration, self._cipher)
+            row.update(manage_digest=new.manage_digest, erased=False, reminded_for=None)
+            rows[t.registrations].append(row)
+            rows[t.persons].extend(
+                {
+                    **mappers.person_row(
+                        rp, registration_id=registration.id, position=i, cipher=self._cipher
+                    ),
+                    "insz_digest": digest,
+                }
+                for i, (rp, digest) in enumerate(
+                    zip(registration.persons, new.insz_digests, strict=True)
+                )
+            )
+            rows[t.registration_centres].extend(
+                {"registration_id": registration.id, "centre_id": c}
+                for c in sorted(registration.centre_ids)
+            )
+            rows[t.availability].extend(
+                {"registration_id": registration.id, "date": date, "half_day": half_day}
+                for date, half_day in sorted(mappers.availability_rows(registration))
+            )
+            units.extend(mappers.candidate_unit_rows(registration).values())
+        for table in (t.registrations, t.persons, t.registration_centres, t.availability):
+            await self._insert_many(table, rows[table])
+        await self._insert_units(units)
+
+    async def listed_with_insz_many(self, insz_digests: Sequence[str]) -> dict[str, str]:
+        digests = sorted(set(insz_digests))
+        if not digests:
+            return {}
+        r, p = t.registrations.c, t.persons.c
+        found: dict[str, tuple[Any, str]] = {}
+        for digest, created_at, rid in await self._conn.execute(
+            sa.select(p.insz_digest, r.created_at, r.id)
+            .join_from(t.registrations, t.persons, p.registration_id == r.id)
+            .where(self._among(p.insz_digest, digests), r.withdrawn_at.is_(None))
+        ):
+            if digest not in found or (created_at, rid) < found[digest]:
+                found[digest] = (created_at, rid)
+        return {digest: rid for digest, (_, rid) in found.items()}
+
     async def save(self, registration: Registration) -> None:
         await self.save_many([registration])
 
@@ -429,7 +489,7 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
         """Candidate-unit rows and their members."""
         if not rows:
             return
-        await self._conn.execute(sa.insert(t.candidate_units), list(rows))
+        await self._insert_many(t.candidate_units, rows)
         await self._insert_many(
             t.candidate_unit_members,
             [
