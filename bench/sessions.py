@@ -241,16 +241,28 @@ async def _child(url: str, now: str, date: str, slots: int, centres: list[str]) 
         await runtime.aclose()
 
 
+#: Persons holding more than one open invitation (must be 0).
+DOUBLES = (
+    "SELECT count(*) FROM (SELECT person_id FROM invitations i, "
+    "unnest(i.person_ids) AS person_id WHERE i.status = 'sent' "
+    "GROUP BY person_id HAVING count(*) > 1) d"
+)
+
+
 async def double_invitations(runtime: Runtime) -> int:
     """Persons holding more than one open invitation (must be 0)."""
     engine = runtime.container.engine()
     async with engine.connect() as conn:
-        result = await conn.exec_driver_sql(
-            "SELECT count(*) FROM (SELECT person_id FROM invitations i, "
-            "unnest(i.person_ids) AS person_id WHERE i.status = 'sent' "
-            "GROUP BY person_id HAVING count(*) > 1) d"
-        )
-        return int(result.scalar_one())
+        return int((await conn.exec_driver_sql(DOUBLES)).scalar_one())
+
+
+async def doubles_in(dsn: str) -> int:
+    """``double_invitations`` in the database at ``dsn``."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        return int(await conn.fetchval(DOUBLES))
+    finally:
+        await conn.close()
 
 
 async def expiry_cascade(runtime: Runtime, clock: FixedClock, count: int) -> tuple[Timing, int]:

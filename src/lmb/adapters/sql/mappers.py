@@ -303,7 +303,7 @@ def tier_windows(date: dt.date) -> list[list[str]]:
     last = date.year // 10
     return [
         ["c", *(str(d) for d in range(FIRST_DECADE, cutoff + 1))],
-        [str(d) for d in range(cutoff + 1, cutoff + 4)],
+        *([str(d)] for d in range(cutoff + 1, cutoff + 4)),
         [*(str(d) for d in range(cutoff + 4, last + 1)), "999"],
     ]
 
