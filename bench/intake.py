@@ -178,6 +178,15 @@ async def run(
         lmb = wrk(
             target, seconds, connections, wrk_env, lambda: rss.append(_largest_rss_mb(server.pid))
         )
+        # Half the connections: a closed loop's latency is its connections divided by
+        # the rate, so this run shows the latency at a rate nearer the target's.
+        steady = wrk(
+            target,
+            seconds,
+            connections // 2,
+            {**wrk_env, "LMB_BENCH_OFFSET": "200000000"},
+            lambda: rss.append(_largest_rss_mb(server.pid)),
+        )
     say("lmb intake measured")
     with _process(
         [py, "-m", "bench.loopback", "bare", str(bare_port), str(workers)],
@@ -189,7 +198,12 @@ async def run(
         bare = wrk(target, seconds, connections, wrk_env)
     say("bare Litestar measured")
     ratio = lmb["rps"] / bare["rps"] if bare["rps"] else 0.0
-    errors = lmb["errors_status"] + lmb["errors_timeout"] + lmb["errors_connect"]
+    errors = sum(
+        run[k]
+        for run in (lmb, steady)
+        for k in ("errors_status", "errors_timeout", "errors_connect")
+    )
+    steady_ok = steady["rps"] >= 1000 and steady["p99_us"] <= 100_000
     return [
         Row(
             f"HTTP intake, lmb serve --workers {workers}, wrk -c{connections} (req/s)",
@@ -206,7 +220,21 @@ async def run(
             "met" if lmb["p99_us"] <= 100_000 else "MISSED",
         ),
         Row(
-            "  intake non-2xx/errors (count)",
+            f"HTTP intake, same server, wrk -c{connections // 2} (req/s)",
+            steady["rps"],
+            steady["rps"],
+            ">= 1000 req/s",
+            "met" if steady["rps"] >= 1000 else "MISSED",
+        ),
+        Row(
+            "  intake latency",
+            steady["p50_us"] / 1000,
+            steady["p99_us"] / 1000,
+            "p99 <= 100 ms",
+            "met (both)" if steady_ok else "MISSED",
+        ),
+        Row(
+            "  intake non-2xx/errors, both runs (count)",
             errors,
             errors,
             "0",
