@@ -30,6 +30,7 @@ import asyncpg
 from bench import population, sessions
 from lmb.adapters.sql import upgrade
 from lmb.adapters.system import FixedClock
+from lmb.entrypoints import process
 
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -319,6 +320,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    process.settle()  # the collector set as in a serving process (lmb.entrypoints.process)
     rows, details = run_sync(args)
     if args.explain:
         print(details["plan"])

@@ -26,6 +26,7 @@ from lmb.application.model import Role, StaffToken
 from lmb.application.ports import CandidateQuery
 from lmb.application.sessions import ExpireInvitations, OpenSessionCommand
 from lmb.domain.availability import HalfDay
+from lmb.entrypoints import process
 from lmb.entrypoints.config import Config
 from lmb.entrypoints.container import Container, Runtime, build_runtime
 
@@ -225,6 +226,7 @@ async def concurrent_sessions_in_processes(
 async def _child(url: str, now: str, date: str, slots: int, centres: list[str]) -> None:
     """One process of ``concurrent_sessions_in_processes``."""
     runtime = await runtime_for(url, FixedClock(dt.datetime.fromisoformat(now)))
+    process.settle()  # as a serving process does
     try:
         actor = admin()
         day = dt.date.fromisoformat(date)

@@ -24,6 +24,7 @@ from attrs import evolve
 
 from lmb.application.errors import ApplicationError, InvalidInput
 from lmb.domain.errors import DomainError
+from lmb.entrypoints import process
 from lmb.entrypoints.config import Config, ConfigError
 
 if TYPE_CHECKING:
@@ -161,6 +162,7 @@ async def _serve_process(
 
     runtime = await _runtime(config)
     app = create_app(runtime, http_settings)
+    process.settle()
     metrics = app.state.metrics
     server = uvicorn.Server(
         uvicorn.Config(
@@ -330,6 +332,8 @@ def _serve_child(
 async def work(once: bool, interval: float) -> int:
     config = _config()
     runtime = await _runtime(config)
+    if not once:
+        process.settle()
     try:
         if once:
             tick = await runtime.services.worker.run_once()
