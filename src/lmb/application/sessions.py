@@ -66,8 +66,18 @@ def require_centre_access(actor: StaffToken, centre_id: str) -> None:
         raise Forbidden("this token does not act for that centre")
 
 
-async def fill(ctx: Context, uow: UnitOfWork, session: Session, now: dt.datetime) -> int:
+async def fill(
+    ctx: Context,
+    uow: UnitOfWork,
+    session: Session,
+    now: dt.datetime,
+    *,
+    seats: dict[InvitationStatus, int] | None = None,
+) -> int:
     """Offer the session's free seats to the best candidates; returns seats offered.
+
+    ``seats``: the session's seats per invitation status when the caller knows them (a
+    session opened in this unit of work has none), else they are read.
 
     The session row is locked by the caller, so seats are never overbooked; the
     candidate rows are locked by the store, so parallel sessions never offer one
@@ -75,7 +85,8 @@ async def fill(ctx: Context, uow: UnitOfWork, session: Session, now: dt.datetime
     when every chosen unit was invited, the shortlist held the best choice there is.
     """
     offered = 0
-    seats = await uow.invitations.seats_for_session(session.id)
+    if seats is None:
+        seats = await uow.invitations.seats_for_session(session.id)
     free = _open_seats(session, seats)
     for _ in range(FILL_ROUNDS):
         if free <= 0:
@@ -229,7 +240,9 @@ class OpenSession:
             c.raise_if_any()
             assert session is not None
             await uow.sessions.add(session)
-            await fill(ctx, uow, session, now)
+            # a new session: no seats to read, and afterwards only those just offered
+            seats = dict.fromkeys(InvitationStatus, 0)
+            seats[InvitationStatus.SENT] = await fill(ctx, uow, session, now, seats=seats)
             await ctx.audit(
                 uow,
                 actor=actor.id,
@@ -239,7 +252,7 @@ class OpenSession:
                 centre_id=session.centre_id,
                 slots=session.slots,
             )
-            stats = await _stats(uow, session)
+            stats = _stats_of(session, seats)
             await uow.commit()
         return stats
 
@@ -339,7 +352,10 @@ def _open_seats(session: Session, seats: dict[InvitationStatus, int]) -> int:
 
 
 async def _stats(uow: UnitOfWork, session: Session) -> SessionStats:
-    seats = await uow.invitations.seats_for_session(session.id)
+    return _stats_of(session, await uow.invitations.seats_for_session(session.id))
+
+
+def _stats_of(session: Session, seats: dict[InvitationStatus, int]) -> SessionStats:
     return SessionStats(
         id=session.id,
         centre_id=session.centre_id,
