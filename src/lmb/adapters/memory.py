@@ -51,7 +51,7 @@ from lmb.domain.geography import Postcode, Region
 from lmb.domain.invitation import Invitation, InvitationStatus
 from lmb.domain.person import PersonStatus, VaccinationCode
 from lmb.domain.ranking import DEFAULT_POLICY, Candidate, candidates_for
-from lmb.domain.registration import Kind, Registration, Status
+from lmb.domain.registration import ERASED_AFTER_RETENTION, Kind, Registration, Status
 from lmb.domain.session import Session
 
 #: What ``forget_registration`` writes as the reason a pending message was skipped.
@@ -105,9 +105,6 @@ _TABLES = (
     "audit",
     "report_totals",
 )
-
-#: N-GDPR: statuses whose registrations are erased once the retention has passed
-_PURGED_AFTER_RETENTION = (Status.LAPSED, Status.INELIGIBLE, Status.BOOKED)
 
 _DELETED: Any = object()
 
@@ -429,7 +426,7 @@ class InMemoryRegistrationRepository(_Repository, RegistrationRepository):
             (r.registration.changed_at, r.registration.id)
             for r in self._stored()
             if not r.erased
-            and r.registration.status in _PURGED_AFTER_RETENTION
+            and r.registration.status in ERASED_AFTER_RETENTION
             and r.registration.changed_at is not None
             and r.registration.changed_at < before
         )

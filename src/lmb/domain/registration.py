@@ -73,6 +73,11 @@ class Status(enum.StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+#: N-GDPR: the statuses whose registrations are erased once the retention has passed
+#: since their last change of state (a withdrawn one is erased at once).
+ERASED_AFTER_RETENTION = frozenset({Status.LAPSED, Status.INELIGIBLE, Status.BOOKED})
+
+
 @define(frozen=True)
 class Address:
     """Where a message goes: an e-mail and optionally a mobile, with a name to greet."""

@@ -36,7 +36,14 @@ from lmb.domain.person import (
     VcdbStatus,
 )
 from lmb.domain.ranking import Candidate
-from lmb.domain.registration import Kind, Language, Recipient, Registration, Status
+from lmb.domain.registration import (
+    ERASED_AFTER_RETENTION,
+    Kind,
+    Language,
+    Recipient,
+    Registration,
+    Status,
+)
 from lmb.domain.session import Session
 
 Row = Mapping[Any, Any]
@@ -102,13 +109,10 @@ def _dec(cipher: FieldCipher, value: str | None) -> str | None:
     return None if value is None else cipher.decrypt(value)
 
 
-#: N-GDPR: the statuses whose registrations are erased once the retention has passed
-RETAINED = frozenset({Status.LAPSED, Status.INELIGIBLE, Status.BOOKED})
-
-
 def retained_since(status: Status, changed_at: dt.datetime | None) -> dt.datetime | None:
-    """``registrations.retained_since``: when the retention started, if it runs."""
-    return changed_at if status in RETAINED else None
+    """``registrations.retained_since``: when the retention started, if it runs
+    (``ERASED_AFTER_RETENTION``)."""
+    return changed_at if status in ERASED_AFTER_RETENTION else None
 
 
 def registration_row(registration: Registration, cipher: FieldCipher) -> dict[str, Any]:

@@ -294,13 +294,13 @@ class SqlOpenSlotRepository(_Repository, OpenSlotRepository):
 
 
 class SqlRegistrationRepository(_Repository, RegistrationRepository):
-    async def add(
-        self, registration: Registration, *, manage_digest: str, insz_digests: Sequence[str]
-    ) -> None:
-        if len(insz_digests) != len(registration.persons):
+    def _new_rows(self, new: NewRegistration) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The ``registrations`` row and the ``persons`` rows of a registration to add."""
+        registration = new.registration
+        if len(new.insz_digests) != len(registration.persons):
             raise ValueError("give one INSZ digest per person")
         row = mappers.registration_row(registration, self._cipher)
-        row.update(manage_digest=manage_digest, erased=False, reminded_for=None)
+        row.update(manage_digest=new.manage_digest, erased=False, reminded_for=None)
         persons = [
             {
                 **mappers.person_row(
@@ -308,8 +308,16 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
                 ),
                 "insz_digest": digest,
             }
-            for i, (rp, digest) in enumerate(zip(registration.persons, insz_digests, strict=True))
+            for i, (rp, digest) in enumerate(
+                zip(registration.persons, new.insz_digests, strict=True)
+            )
         ]
+        return row, persons
+
+    async def add(
+        self, registration: Registration, *, manage_digest: str, insz_digests: Sequence[str]
+    ) -> None:
+        row, persons = self._new_rows(NewRegistration(registration, manage_digest, insz_digests))
         if not self._postgres:
             await self._conn.execute(sa.insert(t.registrations).values(row))
             if persons:
@@ -344,22 +352,9 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
         units: list[dict[str, Any]] = []
         for new in registrations:
             registration = new.registration
-            if len(new.insz_digests) != len(registration.persons):
-                raise ValueError("give one INSZ digest per person")
-            row = mappers.registration_row(registration, self._cipher)
-            row.update(manage_digest=new.manage_digest, erased=False, reminded_for=None)
+            row, persons = self._new_rows(new)
             rows[t.registrations].append(row)
-            rows[t.persons].extend(
-                {
-                    **mappers.person_row(
-                        rp, registration_id=registration.id, position=i, cipher=self._cipher
-                    ),
-                    "insz_digest": digest,
-                }
-                for i, (rp, digest) in enumerate(
-                    zip(registration.persons, new.insz_digests, strict=True)
-                )
-            )
+            rows[t.persons].extend(persons)
             rows[t.registration_centres].extend(
                 {"registration_id": registration.id, "centre_id": c}
                 for c in sorted(registration.centre_ids)
@@ -688,9 +683,9 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
           again). A unit with a person who is not is passed over, and what the two
           statements did for it is undone (rare: a change between the read and the
           lock).
-        - Their registrations become ``invited``: ``derive_status`` for a registration
-          not withdrawn with a person invited (withdrawn ones keep no units). The
-          contract tests hold this to the domain.
+        - Their registrations take the status ``derive_status`` gives a registration
+          not withdrawn with a person invited, whatever its other persons (withdrawn
+          ones keep no units). The contract tests hold this to the domain.
         """
         by_key = {mappers.unit_key(u.person_ids): u for u in units}
         if not by_key:
@@ -743,6 +738,9 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
                 .values(held=False)
             )
         if invited:
+            status = derive_status(
+                [PersonStatus.INVITED], withdrawn=False, confirmed=True, lapsed=False
+            )
             await self._conn.execute(
                 sa.update(t.registrations)
                 .where(
@@ -750,9 +748,9 @@ class SqlRegistrationRepository(_Repository, RegistrationRepository):
                     r.withdrawn_at.is_(None),
                 )
                 .values(
-                    status=Status.INVITED.value,
+                    status=status.value,
                     changed_at=now,
-                    retained_since=mappers.retained_since(Status.INVITED, now),
+                    retained_since=mappers.retained_since(status, now),
                 )
             )
         return invited

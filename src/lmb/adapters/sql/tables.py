@@ -135,7 +135,7 @@ registrations = sa.Table(
     #: the last change of state; NULL once erased
     sa.Column("changed_at", UtcDateTime(), nullable=True),
     #: N-GDPR: ``changed_at`` while the status is one erased after the retention
-    #: (``mappers.RETAINED``), else NULL; the purge reads a range of its index
+    #: (``ERASED_AFTER_RETENTION``), else NULL; the purge reads a range of its index
     sa.Column("retained_since", UtcDateTime(), nullable=True),
     sa.Index("ix_registrations_lapses_at", "lapses_at"),
     sa.Index("ix_registrations_reminder_at", "reminder_at"),
